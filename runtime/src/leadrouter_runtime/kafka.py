@@ -1,0 +1,170 @@
+"""Kafka plumbing: an idempotent producer and an at-least-once batch consumer loop.
+
+The loop polls a batch, hands it to the service's handler, dead-letters the
+records the handler could not process, and commits offsets only after all of
+that is durable. A handler that raises (a database or broker outage) gets the
+same batch again after a back-off: nothing is skipped, nothing blocks forever.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from leadrouter_runtime.settings import KafkaSettings
+from leadrouter_schemas.serde import Headers
+from leadrouter_schemas.topics import dead_letter
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundRecord:
+    topic: str
+    value: bytes | None
+    key: bytes | None = None
+    headers: Headers = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A consumed record that cannot be processed, and why."""
+
+    record: ConsumerRecord[bytes, bytes]
+    reason: str
+    error_type: str
+
+
+def create_producer(settings: KafkaSettings, *, client_suffix: str) -> AIOKafkaProducer:
+    # Idempotent with acks=all: a retried send never duplicates a record
+    # (KIP-98), and an acknowledged record survives a broker restart.
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id=f"{settings.client_id}-{client_suffix}",
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=settings.request_timeout_ms,
+    )
+
+
+async def send_all(producer: AIOKafkaProducer, records: Sequence[OutboundRecord]) -> None:
+    """Send every record without waiting for each, then wait until all are acknowledged."""
+    pending = [
+        await producer.send(r.topic, value=r.value, key=r.key, headers=r.headers) for r in records
+    ]
+    if pending:
+        await asyncio.gather(*pending)
+
+
+def dead_letter_record(letter: DeadLetter) -> OutboundRecord:
+    record = letter.record
+    headers: Headers = [
+        *list(record.headers or ()),
+        ("dlq-reason", letter.reason.encode()[:4000]),
+        ("dlq-error-type", letter.error_type.encode()),
+        ("dlq-source-topic", record.topic.encode()),
+        ("dlq-source-partition", str(record.partition).encode()),
+        ("dlq-source-offset", str(record.offset).encode()),
+    ]
+    return OutboundRecord(
+        topic=dead_letter(record.topic), value=record.value, key=record.key, headers=headers
+    )
+
+
+BatchHandler = Callable[[Sequence[ConsumerRecord[bytes, bytes]]], Awaitable[Sequence[DeadLetter]]]
+
+
+class BatchConsumer:
+    """Runs ``handler`` over batches of ``topics`` until stopped; commits after effects."""
+
+    def __init__(
+        self,
+        *,
+        settings: KafkaSettings,
+        topics: Sequence[str],
+        group_id: str,
+        handler: BatchHandler,
+        producer: AIOKafkaProducer,
+        retry_backoff_s: float = 1.0,
+    ) -> None:
+        self._settings = settings
+        self._topics = list(topics)
+        self._group_id = group_id
+        self._handler = handler
+        self._producer = producer
+        self._retry_backoff_s = retry_backoff_s
+        self._consumer: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self.assigned = asyncio.Event()
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._settings.bootstrap_servers,
+            client_id=f"{self._settings.client_id}-{self._group_id}",
+            group_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            request_timeout_ms=self._settings.request_timeout_ms,
+        )
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"consume:{self._group_id}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        consumer = self._consumer
+        while True:
+            polled: dict[
+                TopicPartition, list[ConsumerRecord[bytes, bytes]]
+            ] = await consumer.getmany(
+                timeout_ms=self._settings.poll_timeout_ms, max_records=self._settings.max_batch
+            )
+            if consumer.assignment():
+                self.assigned.set()
+            records = [record for batch in polled.values() for record in batch]
+            if not records:
+                continue
+            try:
+                letters = await self._handler(records)
+                await send_all(self._producer, [dead_letter_record(x) for x in letters])
+                for letter in letters:
+                    log.warning(
+                        "kafka.dead_lettered",
+                        topic=letter.record.topic,
+                        partition=letter.record.partition,
+                        offset=letter.record.offset,
+                        reason=letter.reason,
+                    )
+                await consumer.commit(
+                    {
+                        tp: OffsetAndMetadata(batch[-1].offset + 1, "")
+                        for tp, batch in polled.items()
+                    }
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Infrastructure failure: offsets stay where they were, and the same
+                # records come again after a pause (at-least-once, nothing skipped).
+                log.exception("kafka.batch_failed", group_id=self._group_id, records=len(records))
+                for tp, batch in polled.items():
+                    consumer.seek(tp, batch[0].offset)
+                await asyncio.sleep(self._retry_backoff_s)

@@ -1,0 +1,28 @@
+"""Setting groups that every service nests in its own ``Settings``."""
+
+from pydantic import BaseModel, Field
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "leadrouter"
+    group_id: str = Field(default="", description="Consumer group; empty means the service name.")
+    topic_prefix: str = Field(
+        default="", description="Put in front of every topic name (isolates tenants and tests)."
+    )
+    max_batch: int = Field(default=500, ge=1, description="Records per poll at most.")
+    poll_timeout_ms: int = Field(default=200, ge=1)
+    request_timeout_ms: int = Field(default=15_000, ge=1000)
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+
+class HttpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    json_output: bool = Field(default=False, alias="json")

@@ -1,0 +1,112 @@
+"""Topics from a declarative list (``deploy/kafka/topics.toml``), created idempotently.
+
+``python -m leadrouter_runtime.topics --bootstrap-servers HOST:PORT [--prefix P] FILE``
+"""
+
+import argparse
+import asyncio
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+# Kafka's TOPIC_ALREADY_EXISTS error code (protocol error 36).
+_TOPIC_ALREADY_EXISTS = 36
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int = 1
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def load_specs(path: Path) -> list[TopicSpec]:
+    document = tomllib.loads(path.read_text())
+    defaults = document.get("defaults", {})
+    specs = []
+    for entry in document["topic"]:
+        config = {**defaults.get("config", {}), **entry.get("config", {})}
+        specs.append(
+            TopicSpec(
+                name=entry["name"],
+                partitions=int(entry.get("partitions", defaults.get("partitions", 1))),
+                replication_factor=int(
+                    entry.get("replication_factor", defaults.get("replication_factor", 1))
+                ),
+                config={key: str(value) for key, value in config.items()},
+            )
+        )
+    return specs
+
+
+async def ensure_topics(
+    bootstrap_servers: str, specs: Sequence[TopicSpec], *, prefix: str = "", timeout_s: float = 30
+) -> list[str]:
+    """Create the topics that do not exist yet and wait until every partition has a
+    leader (a topic is usable only then); return the names created."""
+    names = [f"{prefix}{spec.name}" for spec in specs]
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        response = await admin.create_topics(
+            [
+                NewTopic(
+                    name=f"{prefix}{spec.name}",
+                    num_partitions=spec.partitions,
+                    replication_factor=spec.replication_factor,
+                    topic_configs=spec.config,
+                )
+                for spec in specs
+            ]
+        )
+        created = []
+        for topic, code, *message in response.topic_errors:
+            if code == 0:
+                created.append(topic)
+            elif code != _TOPIC_ALREADY_EXISTS:
+                raise RuntimeError(f"creating topic {topic} failed: error {code} {message}")
+        await _wait_for_leaders(admin, names, timeout_s=timeout_s)
+    finally:
+        await admin.close()
+    return created
+
+
+async def _wait_for_leaders(
+    admin: AIOKafkaAdminClient, names: list[str], *, timeout_s: float
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        descriptions = await admin.describe_topics(names)
+        waiting = [
+            d["topic"]
+            for d in descriptions
+            if d["error_code"] != 0
+            or not d["partitions"]
+            or any(p["leader"] < 0 for p in d["partitions"])
+        ]
+        if not waiting:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"topics without a leader after {timeout_s}s: {waiting}")
+        await asyncio.sleep(0.1)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
+    parser.add_argument("--prefix", default="")
+    args = parser.parse_args(argv)
+    specs = load_specs(args.file)
+    created = asyncio.run(ensure_topics(args.bootstrap_servers, specs, prefix=args.prefix))
+    print(f"{len(specs)} topics declared, {len(created)} created: {', '.join(created) or '-'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

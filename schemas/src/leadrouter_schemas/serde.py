@@ -1,0 +1,69 @@
+"""Events on the wire: JSON values, and the headers that let a reader route them
+without parsing the body (type, version, ids)."""
+
+from typing import Annotated, Final, TypeVar
+
+from pydantic import Field, TypeAdapter
+
+from leadrouter_schemas.campaigns import CampaignConfigured
+from leadrouter_schemas.envelope import Event
+from leadrouter_schemas.leads import (
+    LeadAssigned,
+    LeadOutcomeRecorded,
+    LeadReceived,
+    LeadRejected,
+    LeadScored,
+)
+
+AnyEvent = Annotated[
+    LeadReceived
+    | LeadScored
+    | LeadRejected
+    | LeadAssigned
+    | LeadOutcomeRecorded
+    | CampaignConfigured,
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: Final[tuple[type[Event], ...]] = (
+    LeadReceived,
+    LeadScored,
+    LeadRejected,
+    LeadAssigned,
+    LeadOutcomeRecorded,
+    CampaignConfigured,
+)
+
+E = TypeVar("E", bound=Event)
+
+_any_event: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+Headers = list[tuple[str, bytes]]
+
+HEADER_EVENT_TYPE: Final = "event-type"
+HEADER_EVENT_ID: Final = "event-id"
+HEADER_SCHEMA_VERSION: Final = "schema-version"
+HEADER_CORRELATION_ID: Final = "correlation-id"
+
+
+def encode(event: Event) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def headers(event: Event) -> Headers:
+    return [
+        (HEADER_EVENT_TYPE, event.type.encode()),
+        (HEADER_EVENT_ID, str(event.event_id).encode()),
+        (HEADER_SCHEMA_VERSION, str(event.schema_version).encode()),
+        (HEADER_CORRELATION_ID, event.correlation_id.encode()),
+    ]
+
+
+def decode(value: bytes) -> AnyEvent:
+    """Parse any known event; raises ``pydantic.ValidationError`` otherwise."""
+    return _any_event.validate_json(value)
+
+
+def decode_as(value: bytes, event_type: type[E]) -> E:
+    """Parse one expected event type; raises ``pydantic.ValidationError`` otherwise."""
+    return event_type.model_validate_json(value)

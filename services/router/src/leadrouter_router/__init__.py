@@ -1,0 +1,1 @@
+"""Router service: owns salespeople, leads and assignments; decides who gets each lead."""

@@ -1,0 +1,126 @@
+"""``create_app(settings)``: the router's HTTP app, wired at start-up (database,
+migrations, Kafka clients, CRM client, outbox relay) and closed in reverse."""
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+
+import structlog
+from fastapi import FastAPI
+
+from leadrouter_router.crm.client import CrmDeliverer, create_http_client
+from leadrouter_router.leads.endpoints import router as leads_router
+from leadrouter_router.leads.handlers import RouteScoredLeads
+from leadrouter_router.leads.service import CRM_KIND, KAFKA_KIND
+from leadrouter_router.platform.db import create_engine, migrate, ping, session_factory
+from leadrouter_router.platform.kafka_delivery import KafkaDeliverer
+from leadrouter_router.platform.outbox import OutboxRelay
+from leadrouter_router.salespeople.demo import seed_demo_team
+from leadrouter_router.settings import Settings
+from leadrouter_router.state import RouterState
+from leadrouter_runtime.health import ReadinessCheck, health_router
+from leadrouter_runtime.kafka import BatchConsumer, create_producer
+from leadrouter_runtime.problems import install_problem_handlers
+from leadrouter_schemas import topics
+
+log = structlog.get_logger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        kafka = settings.kafka
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings.db.url, echo=settings.db.echo)
+            stack.push_async_callback(engine.dispose)
+            if settings.db.migrate_on_start:
+                await migrate(engine)
+            sessions = session_factory(engine)
+            if settings.seed_demo_salespeople:
+                async with sessions.begin() as session:
+                    await seed_demo_team(session, now=_utc_now())
+
+            producer = create_producer(kafka, client_suffix="router")
+            await producer.start()
+            stack.push_async_callback(producer.stop)
+            http = create_http_client(settings.crm)
+            stack.push_async_callback(http.aclose)
+
+            relay = OutboxRelay(
+                sessions=sessions,
+                deliverers={
+                    CRM_KIND: CrmDeliverer(settings.crm, http),
+                    KAFKA_KIND: KafkaDeliverer(producer),
+                },
+                clock=_utc_now,
+                poll_interval_s=settings.outbox.poll_interval_s,
+                batch_size=settings.outbox.batch_size,
+                lease_s=settings.outbox.lease_s,
+                backoff_base_s=settings.outbox.backoff_base_s,
+                backoff_max_s=settings.outbox.backoff_max_s,
+            )
+            relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+            stack.push_async_callback(_cancel, relay_task)
+
+            consumer = BatchConsumer(
+                settings=kafka,
+                topics=[kafka.topic(topics.LEADS_SCORED)],
+                group_id=kafka.group_id or "router",
+                handler=RouteScoredLeads(
+                    sessions=sessions,
+                    assigned_topic=kafka.topic(topics.LEADS_ASSIGNED),
+                    clock=_utc_now,
+                    on_committed=relay.wake,
+                ),
+                producer=producer,
+            )
+            await consumer.start()
+            stack.push_async_callback(consumer.stop)
+
+            app.state.router = RouterState(
+                settings=settings,
+                engine=engine,
+                sessions=sessions,
+                producer=producer,
+                consumer=consumer,
+            )
+            log.info("router.started", database=engine.url.render_as_string(hide_password=True))
+            yield
+        log.info("router.stopped")
+
+    app = FastAPI(
+        title="Lead router: router",
+        version="0.1.0",
+        summary="Assigns scored leads to salespeople and delivers the assignments to the CRM.",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+
+    def readiness() -> Mapping[str, ReadinessCheck]:
+        state: RouterState = app.state.router
+
+        async def database_answers() -> None:
+            await ping(state.engine)
+
+        async def kafka_answers() -> None:
+            await state.producer.client.fetch_all_metadata()
+
+        async def consumer_running() -> None:
+            if not state.consumer.running:
+                raise RuntimeError("the leads.scored consumer has stopped")
+
+        return {"database": database_answers, "kafka": kafka_answers, "consumer": consumer_running}
+
+    app.include_router(health_router(readiness))
+    app.include_router(leads_router)
+    return app
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,1 @@
+"""Router infrastructure that knows no domain: database engine and the outbox relay."""

@@ -1,0 +1,46 @@
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from leadrouter_runtime.settings import HttpSettings, KafkaSettings, LogSettings
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(
+        default="sqlite+aiosqlite:///var/router.db",
+        description="SQLAlchemy async URL: a SQLite file (embedded) or postgresql+asyncpg://",
+    )
+    migrate_on_start: bool = True
+    echo: bool = False
+
+
+class CrmSettings(BaseModel):
+    url: str = "http://127.0.0.1:8003/assignments"
+    token: SecretStr | None = Field(default=None, description="Sent as a bearer token if set.")
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_concurrency: int = Field(default=8, ge=1)
+
+
+class OutboxSettings(BaseModel):
+    poll_interval_s: float = Field(default=1.0, gt=0)
+    batch_size: int = Field(default=100, ge=1)
+    lease_s: float = Field(default=60.0, gt=0, description="A claimed message is retried after.")
+    backoff_base_s: float = Field(default=0.5, gt=0)
+    backoff_max_s: float = Field(default=300.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """Router settings, from ``ROUTER_*`` environment variables (nested with ``__``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ROUTER_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    kafka: KafkaSettings = KafkaSettings(client_id="router", group_id="router")
+    http: HttpSettings = HttpSettings(port=8002)
+    log: LogSettings = LogSettings()
+    db: DatabaseSettings = DatabaseSettings()
+    crm: CrmSettings = CrmSettings()
+    outbox: OutboxSettings = OutboxSettings()
+    seed_demo_salespeople: bool = Field(
+        default=False, description="Create the demo sales team when there is no salesperson."
+    )

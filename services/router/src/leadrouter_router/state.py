@@ -1,0 +1,34 @@
+"""What the router's lifespan builds, and the per-request session its endpoints use."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from leadrouter_router.settings import Settings
+from leadrouter_runtime.kafka import BatchConsumer
+
+
+@dataclass(slots=True)
+class RouterState:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[Any]
+    producer: Any  # aiokafka.AIOKafkaProducer (untyped library)
+    consumer: BatchConsumer
+
+
+def router_state(request: Request) -> RouterState:
+    state: RouterState = request.app.state.router
+    return state
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request; the request's edge commits, services only flush."""
+    async with router_state(request).sessions.begin() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(request_session)]

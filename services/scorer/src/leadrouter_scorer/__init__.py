@@ -1,0 +1,1 @@
+"""Scorer service: turns campaign responses into validated, scored lead events."""

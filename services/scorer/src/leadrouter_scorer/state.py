@@ -1,0 +1,21 @@
+"""What the scorer's lifespan builds and its endpoints use."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+from leadrouter_runtime.kafka import BatchConsumer
+from leadrouter_scorer.settings import Settings
+
+
+@dataclass(slots=True)
+class ScorerState:
+    settings: Settings
+    producer: Any  # aiokafka.AIOKafkaProducer (untyped library)
+    consumer: BatchConsumer
+
+
+def scorer_state(request: Request) -> ScorerState:
+    state: ScorerState = request.app.state.scorer
+    return state

@@ -1,0 +1,39 @@
+"""Request and response bodies of the webhook endpoints."""
+
+from datetime import datetime
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from leadrouter_schemas import Attribution, Company, Consent, Contact
+
+
+class GenericLead(BaseModel):
+    """Our own JSON format for a campaign response (documented in the README)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    campaign_id: str = Field(min_length=1, max_length=200)
+    form_id: str | None = Field(default=None, max_length=200)
+    external_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The platform's id of this response; redeliveries carry the same one.",
+    )
+    submitted_at: AwareDatetime | None = Field(
+        default=None, description="When the person submitted; the time of receipt if absent."
+    )
+    contact: Contact
+    company: Company = Company()
+    consent: Consent | None = None
+    answers: dict[str, str] = Field(default_factory=dict)
+    attribution: Attribution = Attribution()
+
+
+class Accepted(BaseModel):
+    """The lead is on ``leads.received``: Kafka acknowledged it."""
+
+    event_id: UUID
+    lead_key: str
+    correlation_id: str
+    received_at: datetime
