@@ -38,6 +38,7 @@ cmd_fetch() {
   command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
   mkdir -p "$(dirname "$LIBS")"
   tmp=$(mktemp -d "$LIBS.tmp.XXXXXX")
+  chmod 755 "$tmp" # mktemp makes it 0700; the cache is plain shared jars
   log "fetching Kafka $KAFKA_VERSION jars into $LIBS"
   # Maven runs as a child we can kill, so a killed fetch leaves neither a
   # half cache nor an orphan Maven still writing. It reports errors on
@@ -72,7 +73,7 @@ running_pid() {
 # kafka.Kafka in its cmdline), and a dead child of ours lingers as a zombie.
 alive() {
   local pid state
-  pid=$(<"$PIDFILE") || return 1
+  [[ -f $PIDFILE ]] && pid=$(<"$PIDFILE") || return 1
   state=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) || return 1
   [[ -n $state && $state != Z ]]
 }
@@ -132,10 +133,15 @@ cmd_start() {
   local pid props cid t0=$SECONDS
   if pid=$(running_pid); then log "already running (pid $pid)"; return 0; fi
   command -v java >/dev/null || die "java not found (need Java 17+)"
+  mkdir -p "$DATA/logs"
+  # Concurrent starts (parallel test workers) queue here; the later ones
+  # then find the broker running. The broker itself must not inherit fd 9.
+  exec 9>"$DATA/start.lock"
+  flock -w "${KAFKA_START_TIMEOUT:-60}" 9 || die "timed out waiting for another start"
+  if pid=$(running_pid); then log "already running (pid $pid)"; return 0; fi
   cmd_fetch
   port_open "$PORT" && die "port $PORT is already in use by something else"
   port_open "$CPORT" && die "controller port $CPORT is already in use"
-  mkdir -p "$DATA/logs"
   props=$DATA/server.properties
   if [[ -f $DATA/kraft-logs/meta.properties ]]; then
     # The quorum's endpoints are baked into the formatted log: refuse drift
@@ -161,7 +167,7 @@ cmd_start() {
     -Dlog4j2.configurationFile="$SCRIPT_DIR/log4j2.yaml" \
     -Dkafka.logs.dir="$DATA/logs" \
     -cp "$LIBS/*" kafka.Kafka "$props" \
-    </dev/null >"$DATA/kafka.out" 2>&1 &
+    </dev/null >"$DATA/kafka.out" 2>&1 9>&- &
   echo $! >"$PIDFILE"
   # Never leave a half-started broker behind for the next `start` to trust.
   wait_ready || { cmd_stop; exit 1; }

@@ -75,6 +75,11 @@ cmd_start() {
   cmd_ensure
   pick_data_dir
   BIN=$(find_bin)
+  # Concurrent starts (parallel test workers) queue here; the later ones
+  # then find the server running. The server itself must not inherit fd 9.
+  mkdir -p "$(dirname "$DATA")"
+  exec 9>"$DATA.lock"
+  flock -w "${PG_START_TIMEOUT:-60}" 9 || die "timed out waiting for another start"
   if running; then
     log "already running ($DATA)"
     create_db
@@ -98,7 +103,7 @@ cmd_start() {
   fi
   local timeout=${PG_START_TIMEOUT:-60}
   as_pg "$BIN/pg_ctl" start -D "$DATA" -l "$DATA/server.log" -o "$opts" -w -t "$timeout" \
-    >/dev/null || { tail -n 50 "$DATA/server.log" >&2 || true; die "pg_ctl start failed"; }
+    >/dev/null 9>&- || { tail -n 50 "$DATA/server.log" >&2 || true; die "pg_ctl start failed"; }
   # pg_ctl -w already waited; pg_isready confirms the TCP listener we hand out.
   local deadline=$((SECONDS + timeout))
   until "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; do
@@ -143,7 +148,7 @@ cmd_status() {
 cmd_clean() {
   cmd_stop
   [[ -n $DATA && $DATA != / ]] || die "refusing to delete '$DATA'"
-  rm -rf "$DATA"
+  rm -rf "$DATA" "$DATA.lock" "$DATA.initdb.log"
   log "deleted $DATA"
 }
 

@@ -78,7 +78,8 @@ class ServiceProcess:
             await eventually(ready, timeout_s=timeout_s, what=f"{self.module} ready at {url}")
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")[-5000:]
 
     def stop(self) -> int:

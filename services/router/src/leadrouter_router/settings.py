@@ -32,7 +32,10 @@ class Settings(BaseSettings):
     """Router settings, from ``ROUTER_*`` environment variables (nested with ``__``)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="ROUTER_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="ROUTER_",
+        env_nested_delimiter="__",
+        nested_model_default_partial_update=True,
+        extra="ignore",
     )
 
     kafka: KafkaSettings = KafkaSettings(client_id="router", group_id="router")

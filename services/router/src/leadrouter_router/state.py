@@ -15,7 +15,7 @@ from leadrouter_runtime.kafka import BatchConsumer
 class RouterState:
     settings: Settings
     engine: AsyncEngine
-    sessions: async_sessionmaker[Any]
+    sessions: async_sessionmaker[AsyncSession]
     producer: Any  # aiokafka.AIOKafkaProducer (untyped library)
     consumer: BatchConsumer
 

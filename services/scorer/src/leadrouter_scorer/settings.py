@@ -8,7 +8,10 @@ class Settings(BaseSettings):
     """Scorer settings, from ``SCORER_*`` environment variables (nested with ``__``)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SCORER_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="SCORER_",
+        env_nested_delimiter="__",
+        nested_model_default_partial_update=True,
+        extra="ignore",
     )
 
     kafka: KafkaSettings = KafkaSettings(client_id="scorer", group_id="scorer")

@@ -2,11 +2,10 @@
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.leads.service import route_scored_leads
 from leadrouter_runtime.kafka import DeadLetter
@@ -19,7 +18,7 @@ class RouteScoredLeads:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[Any],
+        sessions: async_sessionmaker[AsyncSession],
         assigned_topic: str,
         clock: Callable[[], datetime],
         on_committed: Callable[[], None],

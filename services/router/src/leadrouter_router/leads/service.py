@@ -72,6 +72,7 @@ async def route_scored_leads(
     candidates = [Candidate(id=p.id, name=p.name) for p in people.values()]
     last = await repository.last_assigned_salesperson(session)
     routed: list[Routed] = []
+    assignments: list[tuple[LeadScored, LeadRow, AssignmentRow]] = []
     for scored in events:
         if scored.event_id in known:
             log.info("routing.duplicate_skipped", event_id=str(scored.event_id))
@@ -104,21 +105,7 @@ async def route_scored_leads(
             reason=decision.reason,
             assigned_at=now,
         )
-        session.add(assignment)
-        event = _assigned_event(scored, lead, assignment, people[decision.salesperson_id])
-        payload = encode(event).decode()
-        correlation = {"correlation-id": scored.correlation_id}
-        for kind, destination in ((CRM_KIND, "default"), (KAFKA_KIND, assigned_topic)):
-            outbox.enqueue(
-                session,
-                kind=kind,
-                destination=destination,
-                key=str(lead.id),
-                payload=payload,
-                headers={**correlation, "event-type": event.type, "event-id": str(event.event_id)},
-                idempotency_key=str(assignment.id),
-                now=now,
-            )
+        assignments.append((scored, lead, assignment))
         last = decision.salesperson_id
         log.info(
             "routing.assigned",
@@ -127,5 +114,35 @@ async def route_scored_leads(
             correlation_id=scored.correlation_id,
         )
         routed.append(Routed(lead.id, decision.salesperson_id))
+    # Leads first: with no ORM relationships the unit of work does not order the
+    # inserts of two tables by their foreign key.
+    await session.flush()
+    for scored, lead, assignment in assignments:
+        session.add(assignment)
+        event = _assigned_event(scored, lead, assignment, people[assignment.salesperson_id])
+        _announce(session, event, lead=lead, assigned_topic=assigned_topic, now=now)
     await session.flush()
     return routed
+
+
+def _announce(
+    session: AsyncSession, event: LeadAssigned, *, lead: LeadRow, assigned_topic: str, now: datetime
+) -> None:
+    """Queue the assignment for the CRM and for ``leads.assigned``, in this transaction."""
+    payload = encode(event).decode()
+    headers = {
+        "correlation-id": event.correlation_id,
+        "event-type": event.type,
+        "event-id": str(event.event_id),
+    }
+    for kind, destination in ((CRM_KIND, "default"), (KAFKA_KIND, assigned_topic)):
+        outbox.enqueue(
+            session,
+            kind=kind,
+            destination=destination,
+            key=str(lead.id),
+            payload=payload,
+            headers=headers,
+            idempotency_key=str(event.data.assignment_id),
+            now=now,
+        )

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import JSON, String, Text, select
@@ -107,7 +106,7 @@ class OutboxRelay:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[Any],
+        sessions: async_sessionmaker[AsyncSession],
         deliverers: Mapping[str, Deliverer],
         clock: Callable[[], datetime],
         poll_interval_s: float,

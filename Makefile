@@ -1,0 +1,36 @@
+# The lead router's two commands: `make run` (the whole system with demo traffic)
+# and `make test` (everything CI runs). Both set up what they need first.
+
+SHELL := /bin/bash
+UV_VERSION := 0.13.8
+UV := uv
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint format schemas kafka-fetch clean
+
+setup:
+	@$(UV) --version 2>/dev/null | grep -q " $(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) sync --frozen
+	bash deploy/kafka/kafka.sh fetch
+
+run: setup
+	$(UV) run --frozen python deploy/demo/run.py
+
+lint:
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+
+test: setup lint
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+format:
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+schemas:
+	$(UV) run --frozen python -m leadrouter_schemas.jsonschema
+
+clean:
+	-bash deploy/kafka/kafka.sh stop
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

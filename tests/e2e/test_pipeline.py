@@ -1,0 +1,117 @@
+"""The whole system as separate processes, as ``make run`` starts it: a webhook
+POST to the scorer ends in one stored assignment and one CRM delivery."""
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.servers import ServiceProcess, free_port
+from tests.support.waiting import eventually
+
+
+@pytest.fixture
+def system(
+    kafka: str, topic_prefix: str, database_url: str, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    ports = {name: free_port() for name in ("scorer", "router", "crm")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    kafka_env = {
+        "BOOTSTRAP_SERVERS": kafka,
+        "TOPIC_PREFIX": topic_prefix,
+    }
+    processes = [
+        ServiceProcess(
+            "leadrouter_crm_simulator",
+            {"CRM_SIMULATOR_PORT": str(ports["crm"])},
+            tmp_path / "crm.log",
+        ),
+        ServiceProcess(
+            "leadrouter_scorer",
+            {
+                "SCORER_HTTP__PORT": str(ports["scorer"]),
+                "SCORER_KAFKA__GROUP_ID": f"{topic_prefix}scorer",
+                **{f"SCORER_KAFKA__{k}": v for k, v in kafka_env.items()},
+            },
+            tmp_path / "scorer.log",
+        ),
+        ServiceProcess(
+            "leadrouter_router",
+            {
+                "ROUTER_HTTP__PORT": str(ports["router"]),
+                "ROUTER_KAFKA__GROUP_ID": f"{topic_prefix}router",
+                "ROUTER_DB__URL": database_url,
+                "ROUTER_CRM__URL": f"{urls['crm']}/assignments",
+                "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
+                **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
+            },
+            tmp_path / "router.log",
+        ),
+    ]
+    try:
+        yield urls
+    finally:
+        exits = {process.module: process.stop() for process in reversed(processes)}
+    # uvicorn re-raises the SIGTERM it handled once shut down, so -15 is a clean exit
+    # when the lifespan finished (it logs `<service>.stopped`).
+    unclean = {
+        p.module: p.output()
+        for p in processes
+        if exits[p.module] not in (0, -signal.SIGTERM)
+        or (p.module != "leadrouter_crm_simulator" and ".stopped" not in p.output())
+    }
+    assert not unclean, f"not stopped cleanly by SIGTERM: {exits}\n{unclean}"
+
+
+async def test_a_webhook_lead_ends_in_one_assignment_and_one_crm_post(
+    system: dict[str, str],
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        for name in ("scorer", "router", "crm"):
+            path = "/healthz" if name == "crm" else "/readyz"
+
+            async def ready(url: str = f"{system[name]}{path}") -> bool | None:
+                try:
+                    return (await http.get(url)).status_code == 200 or None
+                except httpx.TransportError:
+                    return None
+
+            await eventually(ready, timeout_s=90, what=f"{name} ready")
+
+        response = await http.post(
+            f"{system['scorer']}/v1/webhooks/generic",
+            json={
+                "campaign_id": "spring-demo",
+                "contact": {"email": "grace@example.com", "job_title": "CTO", "country": "US"},
+                "company": {"name": "Hopper Systems"},
+                "answers": {"interest": "demo"},
+            },
+            headers={"X-Correlation-ID": "e2e-1"},
+        )
+        assert response.status_code == 202, response.text
+
+        async def assigned() -> list[dict[str, Any]] | None:
+            page = (await http.get(f"{system['router']}/v1/leads?correlation_id=e2e-1")).json()
+            items: list[dict[str, Any]] = page["items"]
+            return items if items and items[0]["assignments"] else None
+
+        async def posted() -> list[dict[str, Any]] | None:
+            received: list[dict[str, Any]] = (await http.get(f"{system['crm']}/requests")).json()
+            return received or None
+
+        (lead,) = await eventually(assigned, timeout_s=60, what="the lead assigned")
+        (request,) = await eventually(posted, timeout_s=60, what="the CRM post")
+
+        # Nothing more arrives: the relay has marked its deliveries done.
+        leads_now = (await http.get(f"{system['router']}/v1/leads")).json()["items"]
+        assert len(leads_now) == 1
+        (assignment,) = lead["assignments"]
+        assert request["correlation_id"] == "e2e-1"
+        assert request["idempotency_key"] == assignment["id"]
+        body = request["body"]
+        assert body["correlation_id"] == "e2e-1"
+        assert body["data"]["lead"]["contact"]["email"] == "grace@example.com"
+        assert body["data"]["salesperson"]["id"] == assignment["salesperson_id"]

@@ -1,0 +1,55 @@
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import httpx
+import pytest
+
+from leadrouter_crm_simulator.app import create_app as create_crm
+from leadrouter_router.app import create_app
+from leadrouter_router.settings import CrmSettings, DatabaseSettings, OutboxSettings, Settings
+from leadrouter_runtime.settings import KafkaSettings
+from tests.support.servers import serving
+
+
+@pytest.fixture
+async def crm() -> AsyncIterator[httpx.AsyncClient]:
+    """The CRM simulator on a free port; the client reads what it received."""
+    async with serving(create_crm()) as base_url, httpx.AsyncClient(base_url=base_url) as client:
+        yield client
+
+
+@pytest.fixture
+def router_settings(
+    kafka: str, topic_prefix: str, database_url: str, crm: httpx.AsyncClient
+) -> Settings:
+    return Settings(
+        kafka=KafkaSettings(
+            bootstrap_servers=kafka,
+            topic_prefix=topic_prefix,
+            client_id="router-test",
+            group_id=f"{topic_prefix}router",
+        ),
+        db=DatabaseSettings(url=database_url),
+        crm=CrmSettings(url=str(crm.base_url.join("/assignments")), timeout_s=5),
+        outbox=OutboxSettings(poll_interval_s=0.2, backoff_base_s=0.05, backoff_max_s=0.5),
+        seed_demo_salespeople=True,
+    )
+
+
+RouterFactory = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@asynccontextmanager
+async def running_router(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        serving(create_app(settings)) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def router(router_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The router serving HTTP, its consumer and outbox relay running."""
+    async with running_router(router_settings) as client:
+        yield client
