@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import structlog
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
 from leadrouter_router.leads.endpoints import router as leads_router
@@ -21,6 +22,7 @@ from leadrouter_router.settings import Settings
 from leadrouter_router.state import RouterState
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
+from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.problems import install_problem_handlers
 from leadrouter_schemas import topics
 
@@ -32,6 +34,8 @@ def _utc_now() -> datetime:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    registry = CollectorRegistry()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kafka = settings.kafka
@@ -117,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"database": database_answers, "kafka": kafka_answers, "consumer": consumer_running}
 
     app.include_router(health_router(readiness))
+    app.include_router(metrics_router(registry))
     app.include_router(leads_router)
     return app
 

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import structlog
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
+from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.problems import install_problem_handlers
 from leadrouter_schemas import ScoringModel, topics
 from leadrouter_scorer.scoring.handlers import ScoreReceivedLeads
@@ -24,6 +26,8 @@ def _utc_now() -> datetime:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    registry = CollectorRegistry()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kafka = settings.kafka
@@ -73,5 +77,6 @@ def create_app(settings: Settings) -> FastAPI:
         return {"kafka": kafka_answers, "consumer": consumer_running}
 
     app.include_router(health_router(readiness))
+    app.include_router(metrics_router(registry))
     app.include_router(webhooks_router)
     return app
