@@ -3,7 +3,7 @@
 # and tests. Needs only Java 17+ and Maven: the jars come from Maven Central
 # via pom.xml beside this file and are cached outside the repo.
 #
-# Usage: kafka.sh fetch|start|stop|status|wait|clean
+# Usage: kafka.sh fetch|start|stop|status|wait|clean|topics
 # Env:   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 #        KAFKA_DATA_DIR ($LEADROUTER_CACHE/kafka-data-$KAFKA_PORT),
 #        KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (extra JVM flags),
@@ -207,7 +207,19 @@ cmd_clean() {
   log "deleted $DATA"
 }
 
+# Topics from the declarative list topics.toml (name, partitions, retention,
+# cleanup policy), created idempotently by the project's own Python tool, which
+# also waits until every partition has a leader. PYTHON overrides the
+# interpreter (default: the workspace's, through uv).
+cmd_topics() {
+  cmd_status >/dev/null 2>&1 || die "not running: start it first"
+  local python=${PYTHON:-uv run --frozen python}
+  # shellcheck disable=SC2086  # PYTHON may be a command with arguments
+  (cd "$SCRIPT_DIR/../.." && $python -m leadrouter_runtime.topics \
+    --bootstrap-servers "127.0.0.1:$PORT" "$SCRIPT_DIR/topics.toml")
+}
+
 case ${1:-} in
-  fetch | start | stop | status | wait | clean) "cmd_$1" ;;
-  *) echo "usage: $0 fetch|start|stop|status|wait|clean" >&2; exit 2 ;;
+  fetch | start | stop | status | wait | clean | topics) "cmd_$1" ;;
+  *) echo "usage: $0 fetch|start|stop|status|wait|clean|topics" >&2; exit 2 ;;
 esac
