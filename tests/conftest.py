@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from leadrouter_runtime.topics import ensure_topics, load_specs
+from tests.support.kafka import delete_topics
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS_FILE = ROOT / "deploy" / "kafka" / "topics.toml"
@@ -30,13 +31,17 @@ def _script(path: str, command: str, env: dict[str, str]) -> subprocess.Complete
 
 
 def _start_server(path: str, env: dict[str, str]) -> Iterator[None]:
-    """Start the server unless it runs already; stop it afterwards only if we started it."""
+    """Start the server unless it runs already; stop it afterwards only if this run
+    started it (a developer's or another run's server is left alone)."""
     if _script(path, "status", env).returncode == 0:
         yield
         return
     started = _script(path, "start", env)
     if started.returncode != 0:
         pytest.exit(f"{path} start failed:\n{started.stdout}\n{started.stderr}", returncode=3)
+    if "already running" in started.stderr:
+        yield
+        return
     try:
         yield
     finally:
@@ -59,11 +64,14 @@ def postgres_server() -> Iterator[str]:
 
 
 @pytest.fixture
-async def topic_prefix(kafka: str) -> str:
+async def topic_prefix(kafka: str) -> AsyncIterator[str]:
     """Every topic of the system under a prefix of this test's own."""
     prefix = f"t{uuid.uuid4().hex[:12]}."
-    await ensure_topics(kafka, load_specs(TOPICS_FILE), prefix=prefix)
-    return prefix
+    created = await ensure_topics(kafka, load_specs(TOPICS_FILE), prefix=prefix)
+    yield prefix
+    # Dropped afterwards, so that a run's thousands of partitions do not pile up
+    # in the broker (start-up time and memory grow with them).
+    await delete_topics(kafka, created)
 
 
 @pytest.fixture

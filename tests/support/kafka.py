@@ -20,6 +20,17 @@ async def partitions_of(bootstrap: str, topic: str) -> list[int]:
     return sorted(p["partition"] for p in description["partitions"])
 
 
+async def delete_topics(bootstrap: str, topics: list[str]) -> None:
+    if not topics:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_topics(topics)
+    finally:
+        await admin.close()
+
+
 async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Everything on ``topic`` now (up to each partition's end offset)."""
     consumer = AIOKafkaConsumer(
