@@ -16,13 +16,25 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from leadrouter_runtime.topics import ensure_topics, load_specs
-from leadrouter_schemas import LeadRejected, LeadScored, decode, topics
+from leadrouter_schemas import (
+    Campaign,
+    CampaignConfigured,
+    CampaignConfiguredData,
+    LeadRejected,
+    LeadScored,
+    ValidationCriteria,
+    decode,
+    encode,
+    headers,
+    topics,
+)
 from leadrouter_schemas.serde import AnyEvent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +42,18 @@ KAFKA_PORT = os.environ.get("KAFKA_PORT", "9092")
 BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 PORTS = {"crm": 8003, "scorer": 8001, "router": 8002}
 LOGS = ROOT / "var" / "logs"
+# Each demo starts from an empty router database (unless ROUTER_DB__URL names one):
+# the same demo people sent again would otherwise join their earlier leads.
+DEMO_DB = ROOT / "var" / "demo-router.db"
+
+# The proof that GDPR-region leads carry (see docs/scoring.md, consent criteria).
+CONSENT = {
+    "given": True,
+    "text": "I agree to be contacted about this offer.",
+    "form_version": "spring-2026-v2",
+    "given_at": "2026-11-28T09:00:00Z",
+    "ip": "192.0.2.10",
+}
 
 DEMO_LEADS: list[dict[str, Any]] = [
     {
@@ -55,10 +79,12 @@ DEMO_LEADS: list[dict[str, Any]] = [
         },
         "company": {"name": "Analytical Engines"},
         "answers": {"interest": "pricing"},
+        "consent": CONSENT,
     },
     {
         "campaign_id": "whitepaper-2026",
         "contact": {"email": "linus@kernel.example", "country": "FI"},
+        "consent": CONSENT,
     },
     {
         "campaign_id": "spring-demo",
@@ -71,6 +97,43 @@ DEMO_LEADS: list[dict[str, Any]] = [
         "answers": {"interest": "quote", "budget": "50k"},
     },
 ]
+
+
+# What the router would publish on config.campaigns (docs/scoring.md): the scorer
+# rejects leads of campaigns it does not know.
+DEMO_CAMPAIGNS = [
+    Campaign(campaign_id="spring-demo", name="Spring demo days", version=1, kind="demo_request"),
+    Campaign(
+        campaign_id="whitepaper-2026",
+        name="Whitepaper 2026",
+        version=1,
+        kind="content",
+        criteria=ValidationCriteria(reject_free_email=True),
+    ),
+]
+
+
+async def publish_campaigns() -> None:
+    from aiokafka import AIOKafkaProducer
+
+    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for campaign in DEMO_CAMPAIGNS:
+            event = CampaignConfigured(
+                data=CampaignConfiguredData(campaign=campaign),
+                occurred_at=datetime.now(UTC),
+                source="demo",
+                correlation_id=f"campaign-{campaign.campaign_id}",
+            )
+            await producer.send_and_wait(
+                topics.CAMPAIGNS_CONFIG,
+                key=campaign.campaign_id.encode(),
+                value=encode(event),
+                headers=headers(event),
+            )
+    finally:
+        await producer.stop()
 
 
 def say(message: str) -> None:
@@ -134,7 +197,7 @@ def services() -> list[Service]:
                 "ROUTER_CRM__URL": f"http://127.0.0.1:{PORTS['crm']}/assignments",
                 "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
                 "ROUTER_DB__URL": os.environ.get(
-                    "ROUTER_DB__URL", f"sqlite+aiosqlite:///{ROOT / 'var' / 'router.db'}"
+                    "ROUTER_DB__URL", f"sqlite+aiosqlite:///{DEMO_DB}"
                 ),
             },
         ),
@@ -263,11 +326,16 @@ def main() -> int:
     kafka("start")
     running: list[Service] = []
     stop = asyncio.Event()
+    if "ROUTER_DB__URL" not in os.environ:
+        for path in DEMO_DB.parent.glob(f"{DEMO_DB.name}*"):
+            path.unlink()
     try:
         created = asyncio.run(
             ensure_topics(BOOTSTRAP, load_specs(ROOT / "deploy" / "kafka" / "topics.toml"))
         )
         say(f"Topics ready ({len(created)} created).")
+        asyncio.run(publish_campaigns())
+        say(f"Campaigns configured: {', '.join(c.campaign_id for c in DEMO_CAMPAIGNS)}.")
         for service in services():
             service.start()
             running.append(service)

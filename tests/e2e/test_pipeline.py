@@ -34,6 +34,8 @@ def system(
             {
                 "SCORER_HTTP__PORT": str(ports["scorer"]),
                 "SCORER_KAFKA__GROUP_ID": f"{topic_prefix}scorer",
+                # No router publishes campaigns here yet: score with the default model.
+                "SCORER_ACCEPT_UNKNOWN_CAMPAIGNS": "true",
                 **{f"SCORER_KAFKA__{k}": v for k, v in kafka_env.items()},
             },
             tmp_path / "scorer.log",

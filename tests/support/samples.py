@@ -74,6 +74,18 @@ def scored(email: str = "ada@example.com", correlation_id: str = "corr-1") -> Le
     )
 
 
+def campaign(campaign_id: str = "spring-demo", **changes: object) -> Campaign:
+    """A configured campaign; the default criteria and, unless given, the default model."""
+    base = Campaign(campaign_id=campaign_id, name=campaign_id.replace("-", " ").title(), version=1)
+    return base.model_copy(update=changes)
+
+
+def campaign_configured(configured: Campaign) -> CampaignConfigured:
+    return CampaignConfigured(
+        data=CampaignConfiguredData(campaign=configured), **envelope(f"campaign-{uuid.uuid4()}")
+    )
+
+
 def one_of_each() -> list[Event]:
     person = Salesperson(id=uuid.uuid4(), name="María López", email="maria@example.com")
     return [

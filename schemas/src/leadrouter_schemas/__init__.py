@@ -5,7 +5,11 @@ from leadrouter_schemas.campaigns import (
     Campaign,
     CampaignConfigured,
     CampaignConfiguredData,
+    ConsentRule,
+    RuleCase,
     ScoringModel,
+    ScoringRule,
+    SpamSignals,
     ValidationCriteria,
 )
 from leadrouter_schemas.envelope import Contract, Event
@@ -31,6 +35,7 @@ from leadrouter_schemas.leads import (
     Salesperson,
     Score,
     ScoreContribution,
+    ValidationWarning,
 )
 from leadrouter_schemas.serde import EVENT_TYPES, AnyEvent, decode, decode_as, encode, headers
 
@@ -43,6 +48,7 @@ __all__ = [
     "CampaignConfiguredData",
     "Company",
     "Consent",
+    "ConsentRule",
     "Contact",
     "Contract",
     "Event",
@@ -60,11 +66,15 @@ __all__ = [
     "LeadScoredData",
     "OutcomeKind",
     "RejectionReason",
+    "RuleCase",
     "Salesperson",
     "Score",
     "ScoreContribution",
     "ScoringModel",
+    "ScoringRule",
+    "SpamSignals",
     "ValidationCriteria",
+    "ValidationWarning",
     "decode",
     "decode_as",
     "encode",

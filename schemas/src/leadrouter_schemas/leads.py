@@ -65,6 +65,9 @@ class Lead(Contract):
     campaign_id: str = Field(min_length=1, max_length=200)
     form_id: str | None = Field(default=None, max_length=200)
     submitted_at: AwareDatetime
+    form_started_at: AwareDatetime | None = Field(
+        default=None, description="When the form was shown, where the platform tells."
+    )
     contact: Contact
     company: Company = Company()
     consent: Consent | None = None
@@ -102,9 +105,18 @@ class LeadReceivedData(Contract):
     lead: Lead
 
 
+class ValidationWarning(Contract):
+    """A criterion the lead did not meet that the campaign does not reject for."""
+
+    code: str = Field(description="Machine-readable, e.g. `phone.invalid`.")
+    message: str
+    field: str | None = None
+
+
 class LeadScoredData(Contract):
     lead: Lead
     score: Score
+    warnings: tuple[ValidationWarning, ...] = ()
 
 
 class LeadRejectedData(Contract):

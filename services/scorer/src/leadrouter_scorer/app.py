@@ -12,11 +12,17 @@ from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
 from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.problems import install_problem_handlers
-from leadrouter_schemas import ScoringModel, topics
+from leadrouter_schemas import topics
+from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
+from leadrouter_scorer.campaigns.handlers import CampaignFollower
+from leadrouter_scorer.scoring.default_model import default_model
 from leadrouter_scorer.scoring.handlers import ScoreReceivedLeads
+from leadrouter_scorer.scoring.metrics import ConsumerLagProbe, ScoringMetrics
 from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.state import ScorerState
 from leadrouter_scorer.webhooks.endpoints import router as webhooks_router
+from leadrouter_scorer.webhooks.gateway import WebhookGateway
+from leadrouter_scorer.webhooks.metrics import WebhookMetrics
 
 log = structlog.get_logger(__name__)
 
@@ -27,32 +33,59 @@ def _utc_now() -> datetime:
 
 def create_app(settings: Settings) -> FastAPI:
     registry = CollectorRegistry()
+    scoring_metrics = ScoringMetrics(registry)
+    webhooks = WebhookGateway(settings.webhooks, metrics=WebhookMetrics(registry))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kafka = settings.kafka
+        group_id = kafka.group_id or "scorer"
         producer = create_producer(kafka, client_suffix="scorer")
-        await producer.start()
+        follower = CampaignFollower(kafka=kafka, catalogue=CampaignCatalogue())
         handler = ScoreReceivedLeads(
             kafka=kafka,
             producer=producer,
-            model=ScoringModel(version="default-1", mql_threshold=settings.default_mql_threshold),
+            catalogue=follower.catalogue,
+            default_model=default_model(settings.default_mql_threshold),
+            accept_unknown_campaigns=settings.accept_unknown_campaigns,
+            metrics=scoring_metrics,
             clock=_utc_now,
         )
         consumer = BatchConsumer(
             settings=kafka,
             topics=[kafka.topic(topics.LEADS_RECEIVED)],
-            group_id=kafka.group_id or "scorer",
+            group_id=group_id,
             handler=handler,
             producer=producer,
         )
+        lag = ConsumerLagProbe(
+            metrics=scoring_metrics,
+            bootstrap_servers=kafka.bootstrap_servers,
+            group_id=group_id,
+            topic=kafka.topic(topics.LEADS_RECEIVED),
+            interval_s=settings.lag_interval_s,
+        )
+        await producer.start()
         try:
+            await webhooks.start()
+            # Every campaign first, then leads: none is judged by a half-loaded catalogue.
+            await follower.start(timeout_s=settings.campaigns_load_timeout_s)
             await consumer.start()
-            app.state.scorer = ScorerState(settings=settings, producer=producer, consumer=consumer)
-            log.info("scorer.started", bootstrap_servers=kafka.bootstrap_servers)
+            await lag.start()
+            app.state.scorer = ScorerState(
+                settings=settings, producer=producer, consumer=consumer, campaigns=follower
+            )
+            log.info(
+                "scorer.started",
+                bootstrap_servers=kafka.bootstrap_servers,
+                campaigns=len(follower.catalogue),
+            )
             yield
         finally:
+            await lag.stop()
             await consumer.stop()
+            await follower.stop()
+            await webhooks.stop()
             await producer.stop()
             log.info("scorer.stopped")
 
@@ -63,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.state.webhooks = webhooks
 
     def readiness() -> Mapping[str, ReadinessCheck]:
         state: ScorerState = app.state.scorer
@@ -74,7 +108,11 @@ def create_app(settings: Settings) -> FastAPI:
             if not state.consumer.running:
                 raise RuntimeError("the leads.received consumer has stopped")
 
-        return {"kafka": kafka_answers, "consumer": consumer_running}
+        async def campaigns_loaded() -> None:
+            if not state.campaigns.following:
+                raise RuntimeError("the config.campaigns catalogue is not loaded and followed")
+
+        return {"kafka": kafka_answers, "campaigns": campaigns_loaded, "consumer": consumer_running}
 
     app.include_router(health_router(readiness))
     app.include_router(metrics_router(registry))

@@ -2,6 +2,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from leadrouter_runtime.settings import HttpSettings, KafkaSettings, LogSettings
+from leadrouter_scorer.webhooks.config import WebhookSettings
 
 
 class Settings(BaseSettings):
@@ -18,3 +19,11 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings(port=8001)
     log: LogSettings = LogSettings()
     default_mql_threshold: int = Field(default=50, ge=0, le=100)
+    accept_unknown_campaigns: bool = Field(
+        default=False,
+        description="Score leads of campaigns missing from config.campaigns with the default "
+        "criteria and model, instead of rejecting them with `campaign.unknown`.",
+    )
+    campaigns_load_timeout_s: float = Field(default=30.0, gt=0)
+    lag_interval_s: float = Field(default=5.0, gt=0, description="How often consumer lag is read.")
+    webhooks: WebhookSettings = WebhookSettings()

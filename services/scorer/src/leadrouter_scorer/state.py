@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import Request
 
 from leadrouter_runtime.kafka import BatchConsumer
+from leadrouter_scorer.campaigns.handlers import CampaignFollower
 from leadrouter_scorer.settings import Settings
 
 
@@ -14,6 +15,7 @@ class ScorerState:
     settings: Settings
     producer: Any  # aiokafka.AIOKafkaProducer (untyped library)
     consumer: BatchConsumer
+    campaigns: CampaignFollower
 
 
 def scorer_state(request: Request) -> ScorerState:

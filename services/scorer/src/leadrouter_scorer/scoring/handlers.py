@@ -1,7 +1,10 @@
 """The ``leads.received`` consumer: validate and score a batch, publish the verdicts."""
 
+import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +15,7 @@ from pydantic import ValidationError
 from leadrouter_runtime.kafka import DeadLetter, OutboundRecord, send_all
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import (
+    Campaign,
     LeadReceived,
     LeadRejected,
     LeadRejectedData,
@@ -24,14 +28,18 @@ from leadrouter_schemas import (
     headers,
     topics,
 )
+from leadrouter_schemas.topics import dead_letter
+from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
+from leadrouter_scorer.scoring.metrics import ScoringMetrics
 from leadrouter_scorer.scoring.score import score
-from leadrouter_scorer.scoring.validation import validate
+from leadrouter_scorer.scoring.validation import campaign_reasons, check
 
 log = structlog.get_logger(__name__)
 
 # Derived event ids: scoring the same received event twice (a redelivery after a
 # crash) yields the same id, so downstream consumers see one fact, not two.
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c2a8e-3b7d-4c1e-9a55-2f4b8d0e7c31")
+_DEFAULT_CRITERIA = ValidationCriteria()
 
 
 def derived_event_id(received: LeadReceived, kind: str) -> uuid.UUID:
@@ -39,9 +47,18 @@ def derived_event_id(received: LeadReceived, kind: str) -> uuid.UUID:
 
 
 def verdict(
-    received: LeadReceived, *, criteria: ValidationCriteria, model: ScoringModel, now: datetime
+    received: LeadReceived,
+    campaign: Campaign | None,
+    *,
+    default_model: ScoringModel,
+    accept_unknown_campaign: bool = False,
+    now: datetime,
 ) -> LeadScored | LeadRejected:
-    """The pure step: a received lead becomes either scored or rejected."""
+    """The pure step: a received lead becomes either scored or rejected.
+
+    The score depends on the event and the campaign only (its age is the event's
+    own ``occurred_at - submitted_at``); ``now`` only stamps the new event.
+    """
     lead = received.data.lead
     envelope = {
         "occurred_at": now,
@@ -49,16 +66,27 @@ def verdict(
         "correlation_id": received.correlation_id,
         "causation_id": received.event_id,
     }
-    reasons = validate(lead, criteria)
+    reasons = (
+        [] if campaign is None and accept_unknown_campaign else campaign_reasons(lead, campaign)
+    )
+    checked = check(lead, campaign.criteria if campaign else _DEFAULT_CRITERIA)
+    reasons.extend(checked.reasons)
     if reasons:
         return LeadRejected(
             event_id=derived_event_id(received, "rejected"),
-            data=LeadRejectedData(lead=lead, reasons=tuple(reasons)),
+            data=LeadRejectedData(lead=checked.lead, reasons=tuple(reasons)),
             **envelope,
         )
+    model = campaign.scoring if campaign and campaign.scoring else default_model
+    result = score(
+        checked.lead,
+        model,
+        campaign_kind=campaign.kind if campaign else None,
+        age=received.occurred_at - lead.submitted_at,
+    )
     return LeadScored(
         event_id=derived_event_id(received, "scored"),
-        data=LeadScoredData(lead=lead, score=score(lead, model)),
+        data=LeadScoredData(lead=checked.lead, score=result, warnings=tuple(checked.warnings)),
         **envelope,
     )
 
@@ -71,17 +99,52 @@ class ScoreReceivedLeads:
         *,
         kafka: KafkaSettings,
         producer: Any,
-        model: ScoringModel,
+        catalogue: CampaignCatalogue,
+        default_model: ScoringModel,
+        accept_unknown_campaigns: bool,
+        metrics: ScoringMetrics,
         clock: Callable[[], datetime],
     ) -> None:
         self._kafka = kafka
         self._producer = producer
-        self._model = model
-        self._criteria = ValidationCriteria()
+        self._catalogue = catalogue
+        self._default_model = default_model
+        self._accept_unknown = accept_unknown_campaigns
+        self._metrics = metrics
         self._clock = clock
+        self._scored_topic = kafka.topic(topics.LEADS_SCORED)
+        self._rejected_topic = kafka.topic(topics.LEADS_REJECTED)
+
+    def _judge(
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        received: LeadReceived,
+        now: datetime,
+        tally: "_Tally",
+    ) -> OutboundRecord:
+        """The verdict of one record as a record to produce; raises when it can't."""
+        campaign = self._catalogue.get(received.data.lead.campaign_id)
+        event = verdict(
+            received,
+            campaign,
+            default_model=self._default_model,
+            accept_unknown_campaign=self._accept_unknown,
+            now=now,
+        )
+        if isinstance(event, LeadScored):
+            label = campaign.campaign_id if campaign else "unknown"
+            tally.scores.setdefault(label, []).append(event.data.score.value)
+            topic = self._scored_topic
+        else:
+            tally.rejections.update(reason.code for reason in event.data.reasons)
+            topic = self._rejected_topic
+        return OutboundRecord(
+            topic=topic, key=record.key, value=encode(event), headers=headers(event)
+        )
 
     async def __call__(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[DeadLetter]:
         now = self._clock()
+        tally = _Tally()
         out: list[OutboundRecord] = []
         letters: list[DeadLetter] = []
         for record in records:
@@ -93,21 +156,49 @@ class ScoreReceivedLeads:
             except ValidationError as error:
                 letters.append(DeadLetter(record, f"not a LeadReceived v1: {error}", "decode"))
                 continue
-            event = verdict(received, criteria=self._criteria, model=self._model, now=now)
-            topic = topics.LEADS_SCORED if isinstance(event, LeadScored) else topics.LEADS_REJECTED
-            out.append(
-                OutboundRecord(
-                    topic=self._kafka.topic(topic),
-                    key=record.key,
-                    value=encode(event),
-                    headers=headers(event),
-                )
-            )
-            log.info(
-                "scoring.verdict",
-                lead_key=received.data.lead.lead_key,
-                verdict=event.type,
-                correlation_id=event.correlation_id,
-            )
+            try:
+                out.append(self._judge(record, received, now, tally))
+            except Exception as error:
+                # A lead this code cannot score (a bug, an unforeseen input) is
+                # quarantined with its reason; the partition keeps moving.
+                log.exception("scoring.failed", topic=record.topic, offset=record.offset)
+                letters.append(DeadLetter(record, f"scoring failed: {error!r}", "score"))
         await send_all(self._producer, out)
+        self._observe(records, out, letters, tally)
+        log.info("scoring.batch", records=len(records), verdicts=len(out), dead=len(letters))
         return letters
+
+    def _observe(
+        self,
+        records: Sequence[ConsumerRecord[bytes, bytes]],
+        out: list[OutboundRecord],
+        letters: list[DeadLetter],
+        tally: "_Tally",
+    ) -> None:
+        """Metrics once per batch: label look-ups per record would cost more than scoring."""
+        metrics = self._metrics
+        done_ms = time.time() * 1000
+        for record in records:
+            metrics.latency.observe(max(0.0, (done_ms - record.timestamp) / 1000))
+        for topic, count in Counter(r.topic for r in records).items():
+            metrics.consumed.labels(topic).inc(count)
+        # Dead letters are produced by the loop right after this handler returns.
+        produced = Counter(r.topic for r in out) + Counter(
+            dead_letter(x.record.topic) for x in letters
+        )
+        for topic, count in produced.items():
+            metrics.produced.labels(topic).inc(count)
+        for code, count in tally.rejections.items():
+            metrics.rejections.labels(code).inc(count)
+        for campaign_id, values in tally.scores.items():
+            histogram = metrics.scores.labels(campaign_id)
+            for value in values:
+                histogram.observe(value)
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What a batch's verdicts add to the metrics."""
+
+    scores: dict[str, list[int]] = field(default_factory=dict)
+    rejections: Counter[str] = field(default_factory=Counter)

@@ -1,62 +1,184 @@
-"""Value score: a pure function of the lead and the campaign's scoring model.
+"""Value score: a pure function of the lead, its campaign and the scoring model.
 
-This first model counts what the lead tells about who they are (fit) and what
-they asked for (intent); every point is explained. Campaign-specific weights
-and rules replace it without changing the shape (see the scorer issue).
+Each rule of the model looks at one input and gives the points of its first
+matching case, on the fit axis (who they are) or the intent axis (what they
+did). Each axis is the sum of its points, clamped to 0-100; intent then decays
+with the time between submission and receipt (a half-life), and the combined
+value weighs the two axes. Every point is one line of the explanation.
 """
 
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
 from leadrouter_schemas import Grade, Lead, Score, ScoreContribution, ScoringModel
+from leadrouter_schemas.campaigns import Axis
+from leadrouter_scorer.scoring.validation import value_at
 
-_FIT_RULES: tuple[tuple[str, str, int], ...] = (
-    ("company.name", "company named", 20),
-    ("company.domain", "company domain known", 15),
-    ("company.employees", "company size known", 15),
-    ("contact.job_title", "role known", 25),
-    ("contact.country", "country known", 15),
-    ("contact.phone", "phone given", 10),
-)
+RECENCY_RULE = "recency decay"
+_MEMO_SIZE = 4096
+_WORDS = re.compile(r"[^\W_]+")
 
 
-def _present(lead: Lead, path: str) -> str | None:
-    section, name = path.split(".")
-    value = getattr(getattr(lead, section), name)
-    return None if value in (None, "") else str(value)
-
-
-def grade_of(value: int) -> Grade:
-    if value >= 75:
+def grade_of(value: int, thresholds: tuple[int, int, int] = (75, 50, 25)) -> Grade:
+    a, b, c = thresholds
+    if value >= a:
         return "A"
-    if value >= 50:
+    if value >= b:
         return "B"
-    if value >= 25:
+    if value >= c:
         return "C"
     return "D"
 
 
-def score(lead: Lead, model: ScoringModel) -> Score:
+def _words(text: str) -> str:
+    return " " + " ".join(_WORDS.findall(text.casefold())) + " "
+
+
+@dataclass(frozen=True, slots=True)
+class _Case:
+    """A rule case prepared once per model: values folded, the label resolved."""
+
+    when: str
+    values: frozenset[str] | tuple[str, ...]
+    low: float | None
+    high: float | None
+    points: float
+    rule: str
+
+
+@dataclass(slots=True, eq=False)
+class _Rule:
+    axis: Axis
+    input: str
+    cases: tuple[_Case, ...]
+    # The contribution (or None) by input seen. Inputs repeat (titles, countries,
+    # answers), contributions are immutable: one instance serves every such lead.
+    memo: dict[str, ScoreContribution | None] = field(default_factory=dict)
+
+    def contribution(self, seen: str) -> ScoreContribution | None:
+        try:
+            return self.memo[seen]
+        except KeyError:
+            pass
+        case = _first_match(self, seen)
+        found = (
+            None
+            if case is None
+            else ScoreContribution(rule=case.rule, axis=self.axis, input=seen, points=case.points)
+        )
+        if len(self.memo) >= _MEMO_SIZE:
+            self.memo.clear()
+        self.memo[seen] = found
+        return found
+
+
+def _prepare(model: ScoringModel) -> tuple[_Rule, ...]:
+    rules = []
+    for rule in model.rules:
+        cases = []
+        for case in rule.cases:
+            values: frozenset[str] | tuple[str, ...] = (
+                tuple(_words(v) for v in case.values)
+                if case.when == "words"
+                else frozenset(v.casefold() for v in case.values)
+            )
+            name = f"{rule.rule}: {case.label}" if case.label else rule.rule
+            cases.append(_Case(case.when, values, case.min, case.max, case.points, name))
+        rules.append(_Rule(rule.axis, rule.input, tuple(cases)))
+    return tuple(rules)
+
+
+# Prepared rules by model identity (models are immutable); a handful of models
+# live at a time, one per configured campaign.
+_prepared: dict[int, tuple[ScoringModel, tuple[_Rule, ...]]] = {}
+
+
+def _rules_of(model: ScoringModel) -> tuple[_Rule, ...]:
+    entry = _prepared.get(id(model))
+    if entry is None or entry[0] is not model:
+        if len(_prepared) > 1024:
+            _prepared.clear()
+        entry = _prepared[id(model)] = (model, _prepare(model))
+    return entry[1]
+
+
+def _input_of(lead: Lead, path: str, campaign_kind: str | None) -> str | None:
+    value = campaign_kind if path == "campaign.kind" else value_at(lead, path)
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _first_match(rule: _Rule, seen: str) -> _Case | None:
+    words = folded = None
+    number: float | None = None
+    for case in rule.cases:
+        if case.when == "present":
+            return case
+        if case.when == "equals":
+            folded = folded or seen.strip().casefold()
+            if folded in case.values:
+                return case
+        elif case.when == "words":
+            # Whole words only: "cto" must not match "director".
+            words = words or _words(seen)
+            if any(value in words for value in case.values):
+                return case
+        else:
+            if number is None:
+                try:
+                    number = float(seen)
+                except ValueError:
+                    continue
+            if (case.low is None or number >= case.low) and (
+                case.high is None or number < case.high
+            ):
+                return case
+    return None
+
+
+def _clamp(points: float) -> float:
+    return min(100.0, max(0.0, points))
+
+
+def score(
+    lead: Lead,
+    model: ScoringModel,
+    *,
+    campaign_kind: str | None = None,
+    age: timedelta = timedelta(0),
+) -> Score:
+    """Score ``lead``; ``age`` is how old the response was when it was received
+    (the event's own times, so a redelivery scores the same)."""
     explanation: list[ScoreContribution] = []
-    for path, rule, points in _FIT_RULES:
-        seen = _present(lead, path)
-        if seen is not None:
-            explanation.append(ScoreContribution(rule=rule, axis="fit", input=seen, points=points))
-    answered = len(lead.answers)
-    if answered:
+    points = {"fit": 0.0, "intent": 0.0}
+    for rule in _rules_of(model):
+        seen = _input_of(lead, rule.input, campaign_kind)
+        found = None if seen is None else rule.contribution(seen)
+        if found is not None:
+            explanation.append(found)
+            points[found.axis] += found.points
+    fit = _clamp(points["fit"])
+    intent = _clamp(points["intent"])
+    hours = max(0.0, age.total_seconds() / 3600)
+    if model.recency_half_life_hours is not None and intent > 0 and hours > 0:
+        decayed = intent * 0.5 ** (hours / model.recency_half_life_hours)
         explanation.append(
             ScoreContribution(
-                rule="questions answered",
+                rule=RECENCY_RULE,
                 axis="intent",
-                input=str(answered),
-                points=min(100, 25 * answered),
+                input=f"{hours:.1f}h old, half-life {model.recency_half_life_hours:g}h",
+                points=round(decayed - intent, 2),
             )
         )
-    fit = min(100, round(sum(c.points for c in explanation if c.axis == "fit")))
-    intent = min(100, round(sum(c.points for c in explanation if c.axis == "intent")))
-    value = round(0.6 * fit + 0.4 * intent)
+        intent = decayed
+    value = round(model.fit_weight * fit + (1 - model.fit_weight) * intent)
     return Score(
         value=value,
-        grade=grade_of(value),
-        fit=fit,
-        intent=intent,
+        grade=grade_of(value, model.grade_thresholds),
+        fit=round(fit),
+        intent=round(intent),
         is_mql=value >= model.mql_threshold,
         model_version=model.version,
         explanation=tuple(explanation),

@@ -1,26 +1,53 @@
-"""``POST /v1/webhooks/{source}``: answered 202 only once Kafka holds the lead."""
+"""``POST /v1/webhooks/{source}``: one route per platform, each answering 202 only once
+Kafka holds the lead. The routes stay thin: the gateway does what all share, the
+``platforms`` modules map payloads, ``signatures`` checks authenticity."""
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import uuid4
 
-import structlog
-from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.responses import JSONResponse, PlainTextResponse
 
-from leadrouter_runtime.kafka import OutboundRecord, send_all
-from leadrouter_runtime.problems import PROBLEM_RESPONSES, JsonBodyRoute, ServiceUnavailable
-from leadrouter_schemas import encode, headers, topics
+from leadrouter_schemas import topics
 from leadrouter_scorer.state import ScorerState, scorer_state
-from leadrouter_scorer.webhooks.schemas import Accepted, GenericLead
-from leadrouter_scorer.webhooks.service import received_from_generic
+from leadrouter_scorer.webhooks import signatures
+from leadrouter_scorer.webhooks.gateway import FORM, JSON, WebhookGateway
+from leadrouter_scorer.webhooks.openapi import RESPONSES, RESPONSES_POST, request_body
+from leadrouter_scorer.webhooks.platforms import (
+    facebook,
+    generic,
+    google_ads,
+    hubspot,
+    mailchimp,
+    typeform,
+    unbounce,
+)
+from leadrouter_scorer.webhooks.platforms.common import Submission
+from leadrouter_scorer.webhooks.platforms.forms import form_fields
+from leadrouter_scorer.webhooks.problems import Forbidden, Unauthorized, UnknownSource
+from leadrouter_scorer.webhooks.routing import WebhookRoute, webhook_gateway
+from leadrouter_scorer.webhooks.schemas import Accepted, GenericLead, Ignored
 
-log = structlog.get_logger(__name__)
-
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=JsonBodyRoute)
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=WebhookRoute)
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+Gateway = Annotated[WebhookGateway, Depends(webhook_gateway)]
+State = Annotated[ScorerState, Depends(scorer_state)]
+CampaignParam = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="Our campaign for this webhook URL (and the secrets set for it).",
+    ),
+]
+CorrelationHeader = Annotated[str | None, Header(description="Carried to every event.")]
+TokenParam = Annotated[
+    str | None, Query(description="The shared secret, for platforms that sign nothing.")
+]
 
 
 def correlation_id_of(header: str | None) -> str:
@@ -28,48 +55,340 @@ def correlation_id_of(header: str | None) -> str:
     return header if header and _CORRELATION_ID.match(header) else str(uuid4())
 
 
+async def _accept(
+    source: str,
+    submissions: list[Submission],
+    *,
+    gateway: WebhookGateway,
+    state: ScorerState,
+    campaign_id: str | None,
+    correlation_id: str | None,
+) -> Accepted:
+    return await gateway.accept(
+        source,
+        submissions,
+        producer=state.producer,
+        topic=state.settings.kafka.topic(topics.LEADS_RECEIVED),
+        requested_campaign=campaign_id,
+        correlation_id=correlation_id_of(correlation_id),
+        now=datetime.now(UTC),
+    )
+
+
+def _require(valid: bool, source: str, gateway: WebhookGateway, campaign_id: str | None) -> None:
+    if not gateway.settings.source(source).secrets_for(campaign_id):
+        # Fail closed: an unconfigured platform accepts nothing.
+        raise Unauthorized(f"No secret is configured for {source}.")
+    if not valid:
+        raise Unauthorized(f"The {source} signature is missing or does not match.")
+
+
+ACCEPTED: dict[str, Any] = {"status_code": status.HTTP_202_ACCEPTED, "response_model": Accepted}
+
+
 @router.post(
     "/generic",
-    status_code=status.HTTP_202_ACCEPTED,
+    **ACCEPTED,
     summary="Receive a campaign response in our generic JSON format",
-    responses={**PROBLEM_RESPONSES, 503: {"description": "Kafka did not acknowledge the lead"}},
+    description="Signed with `X-Leadrouter-Signature: sha256=<hex HMAC-SHA256 of the body>` "
+    "when secrets are set for `generic`; open otherwise.",
+    responses=RESPONSES_POST,
+    openapi_extra=request_body(JSON, GenericLead),
 )
 async def receive_generic(
-    body: GenericLead,
     request: Request,
-    state: Annotated[ScorerState, Depends(scorer_state)],
-    x_correlation_id: Annotated[str | None, Header()] = None,
+    gateway: Gateway,
+    state: State,
+    campaign_id: CampaignParam = None,
+    x_leadrouter_signature: Annotated[str | None, Header()] = None,
+    x_correlation_id: CorrelationHeader = None,
 ) -> Accepted:
-    now = datetime.now(UTC)
-    raw = await request.json()
-    event = received_from_generic(
-        body, raw=raw, correlation_id=correlation_id_of(x_correlation_id), now=now
+    gateway.admit("generic")
+    body = await gateway.read_body(request, media_types=JSON)
+    secrets = gateway.settings.generic.secrets_for(campaign_id)
+    if secrets and not signatures.hex_sha256_signature_valid(x_leadrouter_signature, body, secrets):
+        raise Unauthorized("The X-Leadrouter-Signature is missing or does not match.")
+    return await _accept(
+        "generic",
+        [generic.submission(body)],
+        gateway=gateway,
+        state=state,
+        campaign_id=campaign_id,
+        correlation_id=x_correlation_id,
     )
-    lead = event.data.lead
-    record = OutboundRecord(
-        topic=state.settings.kafka.topic(topics.LEADS_RECEIVED),
-        key=lead.lead_key.encode(),
-        value=encode(event),
-        headers=headers(event),
+
+
+@router.post(
+    "/hubspot",
+    **ACCEPTED,
+    summary="Receive a contact from a HubSpot workflow webhook",
+    description="Signed with `X-HubSpot-Signature-v3` and `X-HubSpot-Request-Timestamp`.",
+    responses=RESPONSES_POST,
+    openapi_extra=request_body(JSON),
+)
+async def receive_hubspot(
+    request: Request,
+    gateway: Gateway,
+    state: State,
+    campaign_id: CampaignParam = None,
+    x_hubspot_signature_v3: Annotated[str | None, Header()] = None,
+    x_hubspot_request_timestamp: Annotated[str | None, Header()] = None,
+    x_correlation_id: CorrelationHeader = None,
+) -> Accepted:
+    gateway.admit("hubspot")
+    body = await gateway.read_body(request, media_types=JSON)
+    settings = gateway.settings
+    uri = signatures.public_uri(
+        settings.public_base_url,
+        received=str(request.url),
+        path=request.url.path,
+        query=request.url.query,
     )
-    try:
-        await send_all(state.producer, [record])
-    except KafkaError as error:
-        log.error("webhook.publish_failed", source=lead.source, error=str(error))
-        raise ServiceUnavailable(
-            "The lead could not be stored; send it again.", headers={"Retry-After": "5"}
-        ) from error
-    log.info(
-        "webhook.received",
-        source=lead.source,
-        lead_key=lead.lead_key,
-        campaign_id=lead.campaign_id,
-        event_id=str(event.event_id),
-        correlation_id=event.correlation_id,
+    valid = signatures.hubspot_v3_signature_valid(
+        header=x_hubspot_signature_v3,
+        timestamp=x_hubspot_request_timestamp,
+        method=request.method,
+        uri=uri,
+        body=body,
+        secrets=settings.hubspot.secrets_for(campaign_id),
+        now=datetime.now(UTC),
+        tolerance_s=settings.hubspot.timestamp_tolerance_s,
     )
-    return Accepted(
-        event_id=event.event_id,
-        lead_key=lead.lead_key,
-        correlation_id=event.correlation_id,
-        received_at=now,
+    _require(valid, "hubspot", gateway, campaign_id)
+    return await _accept(
+        "hubspot",
+        [hubspot.submission(body)],
+        gateway=gateway,
+        state=state,
+        campaign_id=campaign_id,
+        correlation_id=x_correlation_id,
     )
+
+
+@router.post(
+    "/typeform",
+    **ACCEPTED,
+    summary="Receive a Typeform form_response",
+    description="Signed with `Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`.",
+    responses=RESPONSES_POST,
+    openapi_extra=request_body(JSON),
+)
+async def receive_typeform(
+    request: Request,
+    gateway: Gateway,
+    state: State,
+    campaign_id: CampaignParam = None,
+    typeform_signature: Annotated[str | None, Header()] = None,
+    x_correlation_id: CorrelationHeader = None,
+) -> Accepted:
+    gateway.admit("typeform")
+    body = await gateway.read_body(request, media_types=JSON)
+    secrets = gateway.settings.typeform.secrets_for(campaign_id)
+    valid = signatures.typeform_signature_valid(typeform_signature, body, secrets)
+    _require(valid, "typeform", gateway, campaign_id)
+    return await _accept(
+        "typeform",
+        [typeform.submission(body)],
+        gateway=gateway,
+        state=state,
+        campaign_id=campaign_id,
+        correlation_id=x_correlation_id,
+    )
+
+
+@router.post(
+    "/google-ads",
+    **ACCEPTED,
+    summary="Receive a Google Ads lead form extension lead",
+    description="Authenticated by `google_key` in the body, equal to the configured key.",
+    responses=RESPONSES_POST,
+    openapi_extra=request_body(JSON),
+)
+async def receive_google_ads(
+    request: Request,
+    gateway: Gateway,
+    state: State,
+    campaign_id: CampaignParam = None,
+    x_correlation_id: CorrelationHeader = None,
+) -> Accepted:
+    gateway.admit("google-ads")
+    body = await gateway.read_body(request, media_types=JSON)
+    # The key is inside the body: it must be parsed (size-bounded) before it is checked.
+    lead, raw = google_ads.parse(body)
+    secrets = gateway.settings.google_ads.secrets_for(campaign_id)
+    _require(
+        signatures.shared_key_valid(lead.google_key, secrets), "google-ads", gateway, campaign_id
+    )
+    return await _accept(
+        "google-ads",
+        [google_ads.submission(lead, raw)],
+        gateway=gateway,
+        state=state,
+        campaign_id=campaign_id,
+        correlation_id=x_correlation_id,
+    )
+
+
+@router.get(
+    "/facebook",
+    summary="Meta's webhook verification: echo hub.challenge",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "The challenge, echoed"},
+        403: RESPONSES[403],
+        422: RESPONSES[422],
+    },
+)
+async def verify_facebook(
+    gateway: Gateway,
+    mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    verify_token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=200)] = None,
+) -> PlainTextResponse:
+    # https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests
+    expected = gateway.settings.facebook.verify_token
+    if (
+        mode != "subscribe"
+        or expected is None
+        or not signatures.shared_key_valid(verify_token, [expected])
+    ):
+        raise Forbidden("hub.mode must be subscribe and hub.verify_token the configured token.")
+    return PlainTextResponse(challenge or "")
+
+
+@router.post(
+    "/facebook",
+    **ACCEPTED,
+    summary="Receive a Meta Lead Ads leadgen notification",
+    description="Signed with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` "
+    "(the app secret); each lead's answers are read from the Graph API. 503 when the "
+    "Graph API fails: nothing is stored and Meta sends the notification again.",
+    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No lead in it"}},
+    openapi_extra=request_body(JSON),
+)
+async def receive_facebook(
+    request: Request,
+    gateway: Gateway,
+    state: State,
+    campaign_id: CampaignParam = None,
+    x_hub_signature_256: Annotated[str | None, Header()] = None,
+    x_correlation_id: CorrelationHeader = None,
+) -> Any:
+    gateway.admit("facebook")
+    body = await gateway.read_body(request, media_types=JSON)
+    secrets = gateway.settings.facebook.secrets_for(campaign_id)
+    valid = signatures.hex_sha256_signature_valid(x_hub_signature_256, body, secrets)
+    _require(valid, "facebook", gateway, campaign_id)
+    changes = facebook.leadgen_changes(body)
+    if not changes:
+        return JSONResponse(Ignored(ignored="no leadgen change").model_dump())
+    submissions = []
+    for change in changes:
+        # A redelivered lead is answered from memory, without asking the Graph API again.
+        if gateway.already_accepted("facebook", change.leadgen_id) is not None:
+            submissions.append(facebook.known(change))
+        else:
+            submissions.append(
+                facebook.submission(change, await gateway.graph_lead(change.leadgen_id))
+            )
+    return await _accept(
+        "facebook",
+        submissions,
+        gateway=gateway,
+        state=state,
+        campaign_id=campaign_id,
+        correlation_id=x_correlation_id,
+    )
+
+
+@router.post(
+    "/unbounce",
+    **ACCEPTED,
+    summary="Receive an Unbounce landing-page form submission",
+    description="URL-encoded with `data.json`; when secrets are set, the URL carries one "
+    "as `?token=`.",
+    responses=RESPONSES_POST,
+    openapi_extra=request_body(FORM),
+)
+async def receive_unbounce(
+    request: Request,
+    gateway: Gateway,
+    state: State,
+    campaign_id: CampaignParam = None,
+    token: TokenParam = None,
+    x_correlation_id: CorrelationHeader = None,
+) -> Accepted:
+    gateway.admit("unbounce")
+    body = await gateway.read_body(request, media_types=FORM)
+    secrets = gateway.settings.unbounce.secrets_for(campaign_id)
+    if secrets and not signatures.shared_key_valid(token, secrets):
+        raise Unauthorized("The ?token= of the webhook URL is missing or does not match.")
+    return await _accept(
+        "unbounce",
+        [unbounce.submission(body)],
+        gateway=gateway,
+        state=state,
+        campaign_id=campaign_id,
+        correlation_id=x_correlation_id,
+    )
+
+
+@router.get(
+    "/mailchimp",
+    summary="Mailchimp's check that the webhook URL exists",
+    responses={200: {"description": "The URL exists"}, 401: RESPONSES[401]},
+)
+async def verify_mailchimp(
+    gateway: Gateway, campaign_id: CampaignParam = None, token: TokenParam = None
+) -> dict[str, str]:
+    secrets = gateway.settings.mailchimp.secrets_for(campaign_id)
+    if secrets and not signatures.shared_key_valid(token, secrets):
+        raise Unauthorized("The ?token= of the webhook URL is missing or does not match.")
+    return {"status": "ok"}
+
+
+@router.post(
+    "/mailchimp",
+    **ACCEPTED,
+    summary="Receive a Mailchimp audience subscribe",
+    description="URL-encoded (`type=subscribe&data[email]=...`); other types are "
+    "acknowledged with 200 and ignored. When secrets are set, the URL carries one as "
+    "`?token=`.",
+    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "Not a subscribe"}},
+    openapi_extra=request_body(FORM),
+)
+async def receive_mailchimp(
+    request: Request,
+    gateway: Gateway,
+    state: State,
+    campaign_id: CampaignParam = None,
+    token: TokenParam = None,
+    x_correlation_id: CorrelationHeader = None,
+) -> Any:
+    gateway.admit("mailchimp")
+    body = await gateway.read_body(request, media_types=FORM)
+    secrets = gateway.settings.mailchimp.secrets_for(campaign_id)
+    if secrets and not signatures.shared_key_valid(token, secrets):
+        raise Unauthorized("The ?token= of the webhook URL is missing or does not match.")
+    fields = form_fields(body)
+    kind = mailchimp.event_type(fields)
+    if kind != "subscribe":
+        return JSONResponse(Ignored(ignored=f"type {kind or 'missing'}").model_dump())
+    return await _accept(
+        "mailchimp",
+        [mailchimp.submission(fields)],
+        gateway=gateway,
+        state=state,
+        campaign_id=campaign_id,
+        correlation_id=x_correlation_id,
+    )
+
+
+@router.post(
+    "/{source}",
+    summary="Any other source: not known here",
+    responses={404: RESPONSES[404]},
+    include_in_schema=True,
+)
+async def receive_unknown(source: str) -> None:
+    raise UnknownSource(f"No webhook source named {source!r}.")

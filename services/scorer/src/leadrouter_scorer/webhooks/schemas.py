@@ -9,7 +9,7 @@ from leadrouter_schemas import Attribution, Company, Consent, Contact
 
 
 class GenericLead(BaseModel):
-    """Our own JSON format for a campaign response (documented in the README)."""
+    """Our own JSON format for a campaign response (documented in docs/webhooks.md)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -30,10 +30,29 @@ class GenericLead(BaseModel):
     attribution: Attribution = Attribution()
 
 
+class AcceptedLead(BaseModel):
+    event_id: UUID
+    lead_key: str
+    correlation_id: str
+    duplicate: bool = Field(
+        default=False, description="Already accepted earlier: no second record was produced."
+    )
+
+
 class Accepted(BaseModel):
-    """The lead is on ``leads.received``: Kafka acknowledged it."""
+    """The lead is on ``leads.received``: Kafka acknowledged it (or did so earlier, for a
+    redelivery). ``event_id`` and ``lead_key`` are the first lead's; ``leads`` lists all
+    (a Meta notification may name several)."""
 
     event_id: UUID
     lead_key: str
     correlation_id: str
     received_at: datetime
+    duplicate: bool = False
+    leads: list[AcceptedLead] = Field(default_factory=list)
+
+
+class Ignored(BaseModel):
+    """Acknowledged, but not a new lead (e.g. a Mailchimp unsubscribe)."""
+
+    ignored: str

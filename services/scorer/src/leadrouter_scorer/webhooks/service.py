@@ -1,10 +1,18 @@
-"""From a platform's payload to a ``LeadReceived`` event on Kafka."""
+"""From a platform's ``Submission`` to a ``LeadReceived`` event (pure)."""
 
+import uuid
 from datetime import datetime
-from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from leadrouter_schemas import Lead, LeadReceived, LeadReceivedData
-from leadrouter_scorer.webhooks.schemas import GenericLead
+from leadrouter_scorer.webhooks.config import SourceSettings
+from leadrouter_scorer.webhooks.platforms.common import Submission
+from leadrouter_scorer.webhooks.problems import schema_violation
+
+# Fixed namespace for event ids of received leads: uuid5(namespace, "source:delivery id").
+EVENT_NAMESPACE = uuid.UUID("6f1c1f5e-4d1a-5b8e-9a57-2f0c6f1a7d10")
 
 
 def normalise_email(email: str) -> str:
@@ -21,25 +29,57 @@ def lead_key(source: str, external_id: str | None, email: str | None, fallback: 
     return f"{source}:anonymous:{fallback}"
 
 
-def received_from_generic(
-    body: GenericLead, *, raw: dict[str, Any], correlation_id: str, now: datetime
-) -> LeadReceived:
-    source = "generic"
-    lead = Lead(
-        lead_key=lead_key(source, body.external_id, body.contact.email, correlation_id),
-        source=source,
-        external_id=body.external_id,
-        campaign_id=body.campaign_id,
-        form_id=body.form_id,
-        submitted_at=body.submitted_at or now,
-        contact=body.contact,
-        company=body.company,
-        consent=body.consent,
-        answers=body.answers,
-        attribution=body.attribution,
-        raw=raw,
+def event_id_for(source: str, delivery_id: str) -> uuid.UUID:
+    """The same delivery always makes the same event id, whichever replica takes it,
+    so consumers that dedupe by event id drop a redelivery that got through twice."""
+    return uuid.uuid5(EVENT_NAMESPACE, f"{source}:{delivery_id}")
+
+
+def campaign_of(submission: Submission, *, requested: str | None, settings: SourceSettings) -> str:
+    """Our campaign: named by the payload itself (generic), else by the webhook URL's
+    ``?campaign_id=``, else mapped from the platform's campaign or form id, else the
+    source's default; none of them is a 422 on ``campaign_id``."""
+    mapped = [
+        settings.campaigns.get(platform_id)
+        for platform_id in (submission.platform_campaign_id, submission.form_id)
+        if platform_id is not None
+    ]
+    for candidate in (submission.campaign_id, requested, *mapped, settings.default_campaign_id):
+        if candidate:
+            return candidate
+    raise schema_violation(
+        "campaign_id",
+        "No campaign: add ?campaign_id= to the webhook URL or map this form to a campaign.",
     )
+
+
+def received_event(
+    source: str,
+    submission: Submission,
+    *,
+    campaign_id: str,
+    correlation_id: str,
+    now: datetime,
+) -> LeadReceived:
+    email = submission.draft.contact.get("email")
+    try:
+        lead = Lead.model_validate(
+            {
+                **submission.draft.as_lead_fields(),
+                "lead_key": lead_key(source, submission.external_id, email, submission.delivery_id),
+                "source": source,
+                "external_id": submission.external_id,
+                "campaign_id": campaign_id,
+                "form_id": submission.form_id,
+                "submitted_at": submission.submitted_at or now,
+                "form_started_at": submission.form_started_at,
+                "raw": submission.raw,
+            }
+        )
+    except ValidationError as error:
+        raise RequestValidationError(error.errors(include_url=False)) from error
     return LeadReceived(
+        event_id=event_id_for(source, submission.delivery_id),
         occurred_at=now,
         source=f"webhook:{source}",
         correlation_id=correlation_id,

@@ -1,0 +1,72 @@
+"""Webhook settings: one group per source, nested under ``SCORER_WEBHOOKS__``.
+
+Secrets are lists so that a rotation has a window where the current and the
+previous secret are both accepted (put the new one first, drop the old one later).
+"""
+
+from pydantic import BaseModel, Field, SecretStr
+
+
+class SourceSettings(BaseModel):
+    secrets: list[SecretStr] = Field(
+        default_factory=list,
+        description="Accepted secrets, current first; two during a rotation.",
+    )
+    campaign_secrets: dict[str, list[SecretStr]] = Field(
+        default_factory=dict,
+        description="Per campaign (the URL's `?campaign_id=`): replaces `secrets` for it.",
+    )
+    default_campaign_id: str | None = Field(
+        default=None, description="Our campaign when neither the URL nor `campaigns` names one."
+    )
+    campaigns: dict[str, str] = Field(
+        default_factory=dict, description="The platform's form/campaign id -> our campaign id."
+    )
+    rate_limit_per_second: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+
+    def secrets_for(self, campaign_id: str | None) -> list[SecretStr]:
+        if campaign_id is not None and campaign_id in self.campaign_secrets:
+            return self.campaign_secrets[campaign_id]
+        return self.secrets
+
+
+class HubSpotSettings(SourceSettings):
+    timestamp_tolerance_s: int = Field(
+        default=300, ge=1, description="HubSpot: reject requests signed longer ago (5 min)."
+    )
+
+
+class FacebookSettings(SourceSettings):
+    verify_token: SecretStr | None = Field(
+        default=None, description="The token you type in the Meta app's webhook set-up."
+    )
+    access_token: SecretStr | None = Field(
+        default=None, description="Page access token with leads_retrieval, for the Graph API."
+    )
+    graph_base_url: str = "https://graph.facebook.com"
+    graph_version: str = "v21.0"
+    graph_timeout_s: float = Field(default=5.0, gt=0)
+
+
+class WebhookSettings(BaseModel):
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    public_base_url: str | None = Field(
+        default=None,
+        description="Scheme and host the platforms call (e.g. https://leads.example.com), "
+        "for signatures over the URL (HubSpot) behind a proxy; the request's URL if unset.",
+    )
+    dedupe_ttl_s: float = Field(default=24 * 3600, gt=0)
+    dedupe_max_entries: int = Field(default=100_000, ge=1)
+
+    generic: SourceSettings = SourceSettings()
+    hubspot: HubSpotSettings = HubSpotSettings()
+    typeform: SourceSettings = SourceSettings()
+    google_ads: SourceSettings = SourceSettings()
+    facebook: FacebookSettings = FacebookSettings()
+    unbounce: SourceSettings = SourceSettings()
+    mailchimp: SourceSettings = SourceSettings()
+
+    def source(self, name: str) -> SourceSettings:
+        settings: SourceSettings = getattr(self, name.replace("-", "_"))
+        return settings

@@ -1,0 +1,202 @@
+"""What every webhook request goes through, whatever its platform: the rate limit,
+the content type, the size limit while reading, the redelivery check, and the
+publication to ``leads.received`` (answered only once Kafka acknowledged)."""
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+import structlog
+from aiokafka.errors import KafkaError
+from fastapi import Request
+from starlette.requests import ClientDisconnect
+
+from leadrouter_runtime.kafka import OutboundRecord, send_all
+from leadrouter_runtime.problems import MalformedBody, ServiceUnavailable, UnsupportedMediaType
+from leadrouter_schemas import encode, headers
+from leadrouter_scorer.webhooks.config import WebhookSettings
+from leadrouter_scorer.webhooks.dedupe import RecentDeliveries
+from leadrouter_scorer.webhooks.metrics import WebhookMetrics
+from leadrouter_scorer.webhooks.platforms.common import Submission
+from leadrouter_scorer.webhooks.problems import (
+    PayloadTooLarge,
+    PlatformUnavailable,
+    TooManyRequests,
+)
+from leadrouter_scorer.webhooks.ratelimit import TokenBucket, retry_after_header
+from leadrouter_scorer.webhooks.schemas import Accepted, AcceptedLead
+from leadrouter_scorer.webhooks.service import campaign_of, received_event
+
+log = structlog.get_logger(__name__)
+
+JSON = frozenset({"application/json"})
+FORM = frozenset({"application/x-www-form-urlencoded"})
+
+
+def media_type_of(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+class WebhookGateway:
+    def __init__(
+        self,
+        settings: WebhookSettings,
+        *,
+        metrics: WebhookMetrics,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self._monotonic = monotonic
+        self._buckets: dict[str, TokenBucket] = {}
+        self._recent: RecentDeliveries[AcceptedLead] = RecentDeliveries(
+            ttl_s=settings.dedupe_ttl_s, max_entries=settings.dedupe_max_entries
+        )
+        self._graph: httpx.AsyncClient | None = None
+
+    async def start(self) -> None:
+        self._graph = httpx.AsyncClient(timeout=self.settings.facebook.graph_timeout_s)
+
+    async def stop(self) -> None:
+        if self._graph is not None:
+            await self._graph.aclose()
+            self._graph = None
+
+    def admit(self, source: str) -> None:
+        """429 once the source's token bucket is empty (per process)."""
+        bucket = self._buckets.get(source)
+        if bucket is None:
+            settings = self.settings.source(source)
+            bucket = TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst)
+            self._buckets[source] = bucket
+        wait_s = bucket.take(self._monotonic())
+        if wait_s > 0:
+            raise TooManyRequests(
+                f"Over the rate limit of {source}; retry later.",
+                headers={"Retry-After": retry_after_header(wait_s)},
+            )
+
+    async def read_body(self, request: Request, *, media_types: frozenset[str]) -> bytes:
+        """The raw body (signatures are over these bytes), refused as soon as it is
+        known to be over the limit: from ``Content-Length``, else while streaming."""
+        media_type = media_type_of(request)
+        if media_type.endswith("+json") and "application/json" in media_types:
+            media_type = "application/json"  # a structured-syntax suffix (RFC 6839)
+        if media_type not in media_types:
+            expected = " or ".join(sorted(media_types))
+            raise UnsupportedMediaType(
+                f"Expected {expected}, got {media_type or 'no content type'}."
+            )
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                raise MalformedBody("Content-Length is not a number.")
+            if int(declared) > limit:
+                raise PayloadTooLarge(f"The body is over {limit} bytes.")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"The body is over {limit} bytes.")
+                chunks.append(chunk)
+        except ClientDisconnect as error:
+            raise MalformedBody("The body was cut short.") from error
+        return b"".join(chunks)
+
+    def already_accepted(self, source: str, delivery_id: str) -> AcceptedLead | None:
+        return self._recent.get(source, delivery_id, now=self._monotonic())
+
+    async def graph_lead(self, leadgen_id: str) -> dict[str, Any]:
+        """The lead's fields from the Graph API; any failure is 503 so that Meta sends the
+        notification again later (it retries failed deliveries for up to 36 hours)."""
+        settings = self.settings.facebook
+        assert self._graph is not None, "WebhookGateway.start() was not awaited"
+        token = settings.access_token.get_secret_value() if settings.access_token else ""
+        url = f"{settings.graph_base_url.rstrip('/')}/{settings.graph_version}/{leadgen_id}"
+        try:
+            response = await self._graph.get(url, params={"access_token": token})
+            body = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError) as error:
+            log.error("webhook.graph_failed", leadgen_id=leadgen_id, error=type(error).__name__)
+            raise PlatformUnavailable(
+                "The Graph API did not answer; nothing was stored.", headers={"Retry-After": "60"}
+            ) from error
+        if not isinstance(body, dict):
+            log.error("webhook.graph_failed", leadgen_id=leadgen_id, status=response.status_code)
+            raise PlatformUnavailable(
+                f"The Graph API answered {response.status_code} for lead {leadgen_id}; "
+                "nothing was stored.",
+                headers={"Retry-After": "60"},
+            )
+        return body
+
+    async def accept(
+        self,
+        source: str,
+        submissions: Sequence[Submission],
+        *,
+        producer: Any,
+        topic: str,
+        requested_campaign: str | None,
+        correlation_id: str,
+        now: datetime,
+    ) -> Accepted:
+        """Publish the new ones, answer the redelivered ones from memory; 202 after the ack."""
+        settings = self.settings.source(source)
+        leads: list[AcceptedLead] = []
+        fresh: list[tuple[str, AcceptedLead]] = []
+        records: list[OutboundRecord] = []
+        for submission in submissions:
+            earlier = self.already_accepted(source, submission.delivery_id)
+            if earlier is not None:
+                leads.append(earlier.model_copy(update={"duplicate": True}))
+                continue
+            campaign_id = campaign_of(submission, requested=requested_campaign, settings=settings)
+            event = received_event(
+                source, submission, campaign_id=campaign_id, correlation_id=correlation_id, now=now
+            )
+            lead = event.data.lead
+            accepted = AcceptedLead(
+                event_id=event.event_id, lead_key=lead.lead_key, correlation_id=correlation_id
+            )
+            leads.append(accepted)
+            fresh.append((submission.delivery_id, accepted))
+            records.append(
+                OutboundRecord(
+                    topic=topic,
+                    key=lead.lead_key.encode(),
+                    value=encode(event),
+                    headers=headers(event),
+                )
+            )
+        try:
+            await send_all(producer, records)
+        except KafkaError as error:
+            log.error("webhook.publish_failed", source=source, error=str(error))
+            raise ServiceUnavailable(
+                "The lead could not be stored; send it again.", headers={"Retry-After": "5"}
+            ) from error
+        for delivery_id, accepted in fresh:
+            self._recent.put(source, delivery_id, accepted, now=self._monotonic())
+        for item in leads:
+            log.info(
+                "webhook.duplicate" if item.duplicate else "webhook.received",
+                source=source,
+                lead_key=item.lead_key,
+                event_id=str(item.event_id),
+                correlation_id=item.correlation_id,
+            )
+        first = leads[0]
+        return Accepted(
+            event_id=first.event_id,
+            lead_key=first.lead_key,
+            correlation_id=first.correlation_id,
+            received_at=now,
+            duplicate=all(item.duplicate for item in leads),
+            leads=leads,
+        )

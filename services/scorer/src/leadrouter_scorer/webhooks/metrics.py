@@ -1,0 +1,24 @@
+"""What ops see of the webhooks at ``GET /metrics``."""
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+
+class WebhookMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "scorer_webhook_requests",
+            "Webhook requests answered, by source and HTTP status.",
+            ["source", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "scorer_webhook_request_duration_seconds",
+            "Time to answer a webhook request (including the Kafka acknowledgement).",
+            ["source"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            registry=registry,
+        )
+
+    def observe(self, *, source: str, status: int, seconds: float) -> None:
+        self.requests.labels(source=source, status=str(status)).inc()
+        self.latency.labels(source=source).observe(seconds)

@@ -1,0 +1,59 @@
+"""OpenAPI entries of the webhook routes: every answer they can give, and the body
+they read (declared here because the routes read the raw bytes themselves)."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from leadrouter_runtime.problems import PROBLEM_MEDIA_TYPE, ProblemDocument
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "model": ProblemDocument,
+        "content": {PROBLEM_MEDIA_TYPE: {}},
+        "description": description,
+    }
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("The body is unreadable: not JSON, or not a URL-encoded form"),
+    401: _problem("The signature, key or token is missing or does not match"),
+    403: _problem("The verification token does not match"),
+    404: _problem("No webhook source of this name"),
+    413: _problem("The body is over the size limit"),
+    415: _problem("The content type is not the one this platform sends"),
+    422: _problem("The payload does not match its schema; `invalid-params` names each field"),
+    429: _problem("Over the source's rate limit; `Retry-After` says when to retry"),
+    503: _problem("Kafka (or the Graph API) did not answer; nothing was stored, send it again"),
+}
+RESPONSES_POST: dict[int | str, dict[str, Any]] = {
+    status: RESPONSES[status] for status in (400, 401, 413, 415, 422, 429, 503)
+}
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """``$ref``s to ``$defs`` replaced by their content (they are not in the components)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(item, defs) for item in schema]
+    return schema
+
+
+def request_body(
+    media_types: frozenset[str], model: type[BaseModel] | None = None
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object"}
+    if model is not None:
+        full = model.model_json_schema()
+        schema = _inline(full, full.get("$defs", {}))
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {media_type: {"schema": schema} for media_type in sorted(media_types)},
+        }
+    }

@@ -1,0 +1,71 @@
+"""Mailchimp audience webhooks: a URL-encoded form such as
+``type=subscribe&fired_at=2009-03-26 21:35:57&data[id]=8a25ff1d98&data[email]=...``
+(https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/).
+
+Only ``subscribe`` is a new lead; the other types are acknowledged and ignored.
+Mailchimp signs nothing: its guide says to put a secret in the webhook URL,
+checked here as ``?token=``.
+"""
+
+from datetime import UTC, datetime
+
+from fastapi.exceptions import RequestValidationError
+
+from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission
+
+# Merge tags of the default audience fields -> our names.
+_MERGES = {
+    "EMAIL": "contact.email",
+    "FNAME": "contact.first_name",
+    "LNAME": "contact.last_name",
+    "PHONE": "contact.phone",
+    "COMPANY": "company.name",
+}
+
+
+def event_type(fields: dict[str, str]) -> str:
+    return fields.get("type", "")
+
+
+def submission(fields: dict[str, str]) -> Submission:
+    member_id = fields.get("data[id]")
+    list_id = fields.get("data[list_id]")
+    email = fields.get("data[email]")
+    missing = [n for n, v in (("data[id]", member_id), ("data[email]", email)) if not v]
+    if missing:
+        raise RequestValidationError(
+            [{"loc": (name,), "msg": "Field required", "type": "missing"} for name in missing]
+        )
+    assert member_id is not None
+    assert email is not None
+    draft = LeadDraft()
+    draft.put("contact.email", email)
+    for name, value in fields.items():
+        if name.startswith("data[merges][") and name.endswith("]"):
+            tag = name[len("data[merges][") : -1]
+            if tag in _MERGES:
+                draft.put(_MERGES[tag], value)
+            elif "][" not in tag:
+                draft.add(tag, value)
+    fired_at = fields.get("fired_at", "")
+    try:
+        # Mailchimp sends "YYYY-MM-DD HH:MM:SS" in UTC.
+        submitted_at = datetime.strptime(fired_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        submitted_at = None
+    # Subscribing to an audience is the opt-in; Mailchimp names the IP that confirmed it.
+    draft.consent = {
+        "given": True,
+        "text": f"Subscribed to the Mailchimp audience {list_id}",
+        "given_at": submitted_at.isoformat() if submitted_at else None,
+        "ip": fields.get("data[ip_opt]") or fields.get("data[ip_signup]") or None,
+    }
+    return Submission(
+        delivery_id=f"subscribe:{list_id}:{member_id}:{fired_at}",
+        external_id=member_id,
+        draft=draft,
+        raw=fields,
+        submitted_at=submitted_at,
+        form_id=list_id,
+        platform_campaign_id=list_id,
+    )

@@ -1,0 +1,65 @@
+"""Unbounce landing-page form webhooks: a URL-encoded form with ``data.json`` (the
+answers, each a list of values), ``page_id``, ``page_url``, ``page_name`` and
+``variant`` (https://documentation.unbounce.com/hc/en-us/articles/203510044).
+
+Unbounce signs nothing: when secrets are set, the webhook URL must carry one as
+``?token=``. It sends no submission id either, so the delivery id is a digest of
+``data.json`` and the lead is keyed by its e-mail.
+"""
+
+import json
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+
+from leadrouter_runtime.problems import MalformedBody
+from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission, body_digest
+from leadrouter_scorer.webhooks.platforms.forms import form_fields
+
+# Fields Unbounce adds to every submission; not answers.
+_META = {"page_uuid", "page_url", "page_name", "variant", "time_submitted", "date_submitted"}
+
+
+def submission(body: bytes) -> Submission:
+    fields = form_fields(body)
+    if "data.json" not in fields:
+        raise RequestValidationError(
+            [{"loc": ("data.json",), "msg": "Field required", "type": "missing"}]
+        )
+    try:
+        data: Any = json.loads(fields["data.json"])
+    except ValueError as error:
+        raise MalformedBody(f"data.json is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise RequestValidationError(
+            [{"loc": ("data.json",), "msg": "Expected a JSON object", "type": "dict_type"}]
+        )
+    draft = LeadDraft()
+    ip: str | None = None
+    for name, values in data.items():
+        value = ", ".join(str(v) for v in values) if isinstance(values, list) else str(values)
+        if name == "ip_address":
+            ip = value
+        elif name not in _META:
+            draft.add(name, value)
+    if fields.get("page_url"):
+        draft.attribution.setdefault("landing_page", fields["page_url"])
+    consent = [
+        name for name in draft.answers if "consent" in name.lower() or "gdpr" in name.lower()
+    ]
+    if consent:
+        # A checkbox named like "gdpr_consent": its value is the checked label or empty.
+        answer = draft.answers[consent[0]].strip().lower()
+        given = answer not in ("", "no", "false", "0", "off")
+        draft.consent = {"given": given, "text": consent[0], "ip": ip}
+    raw: dict[str, Any] = {name: value for name, value in fields.items() if name != "data.xml"}
+    raw["data.json"] = data
+    page_id = fields.get("page_id") or None
+    return Submission(
+        delivery_id=body_digest(fields["data.json"].encode()),
+        external_id=None,
+        draft=draft,
+        raw=raw,
+        form_id=page_id,
+        platform_campaign_id=page_id,
+    )

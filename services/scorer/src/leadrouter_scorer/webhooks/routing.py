@@ -1,0 +1,55 @@
+"""The webhook routes' class: every answer counted and timed by source and status."""
+
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+
+from leadrouter_runtime.problems import Problem
+from leadrouter_scorer.webhooks.gateway import WebhookGateway
+
+SOURCES = ("generic", "hubspot", "typeform", "google-ads", "facebook", "unbounce", "mailchimp")
+
+
+def webhook_gateway(request: Request) -> WebhookGateway:
+    gateway: WebhookGateway = request.app.state.webhooks
+    return gateway
+
+
+def _status_of(error: Exception) -> int:
+    if isinstance(error, Problem):
+        return error.status
+    if isinstance(error, RequestValidationError):
+        invalid_json = any(e.get("type") == "json_invalid" for e in error.errors())
+        return 400 if invalid_json else 422
+    if isinstance(error, HTTPException):
+        return error.status_code
+    return 500
+
+
+class WebhookRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        last = self.path_format.rsplit("/", 1)[-1]
+        # Unknown sources share one label: a label per path would be unbounded.
+        source = last if last in SOURCES else "unknown"
+
+        async def observed(request: Request) -> Response:
+            metrics = webhook_gateway(request).metrics
+            started = time.perf_counter()
+            status = 500
+            try:
+                response = await handler(request)
+                status = response.status_code
+                return response
+            except Exception as error:
+                status = _status_of(error)
+                raise
+            finally:
+                metrics.observe(source=source, status=status, seconds=time.perf_counter() - started)
+
+        return observed

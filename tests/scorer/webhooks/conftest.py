@@ -1,0 +1,104 @@
+"""The scorer with every webhook source configured, and a local Graph API for Meta leads."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import SecretStr
+
+from leadrouter_runtime.settings import KafkaSettings
+from leadrouter_scorer.settings import Settings
+from leadrouter_scorer.webhooks.config import (
+    FacebookSettings,
+    HubSpotSettings,
+    SourceSettings,
+    WebhookSettings,
+)
+from tests.scorer.webhooks.samples import fixture_json
+from tests.support.servers import serving
+
+SECRET = "current-secret"
+PREVIOUS = "previous-secret"
+ACCESS_TOKEN = "page-access-token"
+VERIFY_TOKEN = "verify-me"
+MAX_BODY = 16 * 1024
+
+
+@dataclass
+class FakeGraph:
+    """Plays the Graph API: ``GET /{version}/{leadgen_id}?access_token=...`` answers the
+    documented lead (https://developers.facebook.com/docs/marketing-api/guides/lead-ads/retrieving/)."""
+
+    base_url: str = ""
+    down: bool = False
+    requests: list[str] = field(default_factory=list)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/v21.0/{leadgen_id}")
+        async def lead(leadgen_id: str, request: Request) -> JSONResponse:
+            self.requests.append(leadgen_id)
+            if self.down:
+                return JSONResponse({"error": {"message": "Service unavailable"}}, 503)
+            if request.query_params.get("access_token") != ACCESS_TOKEN:
+                error = {"message": "Invalid OAuth access token.", "type": "OAuthException"}
+                return JSONResponse({"error": {**error, "code": 190}}, 400)
+            body: dict[str, Any] = {**fixture_json("facebook_graph_lead.json"), "id": leadgen_id}
+            return JSONResponse(body)
+
+        return app
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraph]:
+    fake = FakeGraph()
+    async with serving(fake.app()) as base_url:
+        fake.base_url = base_url
+        yield fake
+
+
+def _source(campaign: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "secrets": [SecretStr(SECRET), SecretStr(PREVIOUS)],
+        "default_campaign_id": campaign,
+        **changes,
+    }
+
+
+def webhook_settings(graph_base_url: str, **changes: Any) -> WebhookSettings:
+    settings = WebhookSettings(
+        max_body_bytes=MAX_BODY,
+        generic=SourceSettings(),
+        hubspot=HubSpotSettings(**_source("hubspot-campaign")),
+        typeform=SourceSettings(
+            **_source("typeform-campaign", campaigns={"lT4Z3j": "spring-typeform"})
+        ),
+        google_ads=SourceSettings(**_source("google-campaign")),
+        facebook=FacebookSettings(
+            **_source("facebook-campaign"),
+            verify_token=SecretStr(VERIFY_TOKEN),
+            access_token=SecretStr(ACCESS_TOKEN),
+            graph_base_url=graph_base_url,
+            graph_timeout_s=2.0,
+        ),
+        unbounce=SourceSettings(**_source("unbounce-campaign")),
+        mailchimp=SourceSettings(**_source("mailchimp-campaign")),
+    )
+    return settings.model_copy(update=changes)
+
+
+@pytest.fixture
+def scorer_settings(kafka: str, topic_prefix: str, graph: FakeGraph) -> Settings:
+    return Settings(
+        kafka=KafkaSettings(
+            bootstrap_servers=kafka,
+            topic_prefix=topic_prefix,
+            client_id="scorer-test",
+            group_id=f"{topic_prefix}scorer",
+        ),
+        webhooks=webhook_settings(graph.base_url),
+    )
