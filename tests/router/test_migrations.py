@@ -1,9 +1,54 @@
+import uuid
+from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    Uuid,
+    column,
+    insert,
+    inspect,
+    select,
+    table,
+    text,
+)
 
 from leadrouter_router import models  # noqa: F401  (the complete metadata)
-from leadrouter_router.platform.db import Base, create_engine, migrate
+from leadrouter_router.platform.db import Base, create_engine, downgrade, migrate
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+SALESPEOPLE_0001 = table(
+    "salespeople",
+    column("id", Uuid()),
+    column("name", String()),
+    column("email", String()),
+    column("active", Boolean()),
+    column("created_at", DateTime(timezone=True)),
+)
+LEADS_0001 = table(
+    "leads",
+    column("id", Uuid()),
+    column("scored_event_id", Uuid()),
+    *(column(name, String()) for name in ("lead_key", "correlation_id", "campaign_id", "email")),
+    column("score", Integer()),
+    *(column(name, String()) for name in ("grade", "status")),
+    column("scored", JSON()),
+    column("received_at", DateTime(timezone=True)),
+)
+ASSIGNMENTS_0001 = table(
+    "assignments",
+    column("id", Uuid()),
+    column("lead_id", Uuid()),
+    column("salesperson_id", Uuid()),
+    column("reason", String()),
+    column("assigned_at", DateTime(timezone=True)),
+)
 
 
 async def test_migrations_build_exactly_the_schema_the_models_declare(database_url: str) -> None:
@@ -28,5 +73,86 @@ async def test_migrations_build_exactly_the_schema_the_models_declare(database_u
                 "outbox",
                 "alembic_version",
             }
+    finally:
+        await engine.dispose()
+
+
+async def test_existing_salespeople_keep_their_state_through_0002_and_back(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine, "0001")
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(SALESPEOPLE_0001),
+                [
+                    {
+                        "id": uuid.uuid4(),
+                        "name": name,
+                        "email": email,
+                        "active": on,
+                        "created_at": NOW,
+                    }
+                    for name, email, on in (
+                        ("On", "on@example.com", True),
+                        ("Off", "off@example.com", False),
+                    )
+                ],
+            )
+            # A lead and its assignment: SQLite rebuilds these tables, and their
+            # foreign keys must survive the copy.
+            owner = await connection.scalar(
+                select(SALESPEOPLE_0001.c.id).where(SALESPEOPLE_0001.c.active.is_(True))
+            )
+            lead_id = uuid.uuid4()
+            await connection.execute(
+                insert(LEADS_0001),
+                {
+                    "id": lead_id,
+                    "scored_event_id": uuid.uuid4(),
+                    "lead_key": "email:kept@example.com",
+                    "correlation_id": "c-1",
+                    "campaign_id": "spring-demo",
+                    "email": "kept@example.com",
+                    "score": 60,
+                    "grade": "B",
+                    "status": "assigned",
+                    "scored": {},
+                    "received_at": NOW,
+                },
+            )
+            await connection.execute(
+                insert(ASSIGNMENTS_0001),
+                {
+                    "id": uuid.uuid4(),
+                    "lead_id": lead_id,
+                    "salesperson_id": owner,
+                    "reason": "round robin",
+                    "assigned_at": NOW,
+                },
+            )
+        await migrate(engine)
+        async with engine.connect() as connection:
+            kept = (
+                await connection.execute(
+                    text("SELECT l.email FROM leads l JOIN assignments a ON a.lead_id = l.id")
+                )
+            ).all()
+        assert [tuple(row) for row in kept] == [("kept@example.com",)]
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT email, status FROM salespeople"))).all()
+        assert sorted(tuple(row) for row in rows) == [
+            ("off@example.com", "paused"),
+            ("on@example.com", "active"),
+        ]
+
+        await downgrade(engine, "0001")
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT email, active FROM salespeople"))).all()
+        assert sorted((email, bool(active)) for email, active in rows) == [
+            ("off@example.com", False),
+            ("on@example.com", True),
+        ]
     finally:
         await engine.dispose()

@@ -10,11 +10,19 @@ from sqlalchemy import select
 from leadrouter_router.platform.db import create_engine, session_factory
 from leadrouter_router.platform.outbox import OutboxRow
 from leadrouter_router.settings import Settings
-from leadrouter_schemas import LeadAssigned, decode_as, encode, topics
+from leadrouter_schemas import Company, LeadAssigned, LeadScored, decode_as, encode, topics
 from tests.router.conftest import running_router
 from tests.support.kafka import produce, wait_for_records
-from tests.support.samples import scored
+from tests.support.samples import scored as sample_scored
 from tests.support.waiting import eventually
+
+
+def scored(email: str = "ada@example.com", correlation_id: str = "corr-1") -> LeadScored:
+    """A scored lead of a company of its own (the e-mail's domain), so that the
+    company's circuit does not send every sample to the same salesperson."""
+    event = sample_scored(email, correlation_id)
+    lead = event.data.lead.model_copy(update={"company": Company(name=email.split("@")[0])})
+    return event.model_copy(update={"data": event.data.model_copy(update={"lead": lead})})
 
 
 async def crm_requests(crm: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
@@ -36,7 +44,7 @@ async def leads(router: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
 async def test_scored_leads_are_assigned_in_turn_posted_and_announced(
     router: httpx.AsyncClient, crm: httpx.AsyncClient, kafka: str, topic_prefix: str
 ) -> None:
-    events = [scored(f"lead{n}@example.com", correlation_id=f"corr-{n}") for n in range(4)]
+    events = [scored(f"lead{n}@company{n}.example", correlation_id=f"corr-{n}") for n in range(4)]
     await produce(kafka, topic_prefix + topics.LEADS_SCORED, [encode(e) for e in events])
 
     stored = await leads(router, 4)

@@ -5,25 +5,37 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import IntegrityError
 
+from leadrouter_router.accounts.endpoints import router as accounts_router
+from leadrouter_router.campaigns.endpoints import router as campaigns_router
+from leadrouter_router.config.endpoints import add_setup_schema
+from leadrouter_router.config.endpoints import router as config_router
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
 from leadrouter_router.leads.endpoints import router as leads_router
-from leadrouter_router.leads.handlers import RouteScoredLeads
+from leadrouter_router.leads.handlers import RecheckUnassigned, RouteScoredLeads
 from leadrouter_router.leads.service import CRM_KIND, KAFKA_KIND
+from leadrouter_router.platform.auth import ApiKeys
 from leadrouter_router.platform.db import create_engine, migrate, ping, session_factory
 from leadrouter_router.platform.kafka_delivery import KafkaDeliverer
 from leadrouter_router.platform.outbox import OutboxRelay
+from leadrouter_router.routing.endpoints import router as routing_router
+from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.salespeople.demo import seed_demo_team
+from leadrouter_router.salespeople.endpoints import router as salespeople_router
 from leadrouter_router.settings import Settings
 from leadrouter_router.state import RouterState
+from leadrouter_router.territories.endpoints import router as territories_router
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
 from leadrouter_runtime.metrics import metrics_router
-from leadrouter_runtime.problems import install_problem_handlers
+from leadrouter_runtime.problems import install_problem_handlers, problem_response
 from leadrouter_schemas import topics
 
 log = structlog.get_logger(__name__)
@@ -35,6 +47,7 @@ def _utc_now() -> datetime:
 
 def create_app(settings: Settings) -> FastAPI:
     registry = CollectorRegistry()
+    metrics = RoutingMetrics(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +84,18 @@ def create_app(settings: Settings) -> FastAPI:
             relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
             stack.push_async_callback(_cancel, relay_task)
 
+            recheck = RecheckUnassigned(
+                sessions=sessions,
+                assigned_topic=kafka.topic(topics.LEADS_ASSIGNED),
+                clock=_utc_now,
+                on_committed=relay.wake,
+                interval_s=settings.routing.recheck_interval_s,
+                batch_size=settings.routing.recheck_batch_size,
+                metrics=metrics,
+            )
+            recheck_task = asyncio.create_task(recheck.run(), name="recheck-unassigned")
+            stack.push_async_callback(_cancel, recheck_task)
+
             consumer = BatchConsumer(
                 settings=kafka,
                 topics=[kafka.topic(topics.LEADS_SCORED)],
@@ -80,6 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
                     assigned_topic=kafka.topic(topics.LEADS_ASSIGNED),
                     clock=_utc_now,
                     on_committed=relay.wake,
+                    metrics=metrics,
                 ),
                 producer=producer,
             )
@@ -105,6 +131,20 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_problem_handlers(app)
 
+    async def on_integrity_error(_: Request, exc: Exception) -> Response:
+        # A unique key taken by a concurrent request between our check and the commit.
+        log.warning("router.conflict", error=str(exc.__cause__ or exc)[:500])
+        return problem_response(
+            status=409, title="Conflict", detail="It conflicts with what was stored meanwhile."
+        )
+
+    app.add_exception_handler(IntegrityError, on_integrity_error)
+    app.state.api_keys = ApiKeys(
+        [(k.name, k.key.get_secret_value(), k.scope) for k in settings.auth.api_keys]
+    )
+    if not settings.auth.api_keys:
+        log.warning("router.api_open_for_reading", reason="no API key configured")
+
     def readiness() -> Mapping[str, ReadinessCheck]:
         state: RouterState = app.state.router
 
@@ -120,9 +160,31 @@ def create_app(settings: Settings) -> FastAPI:
 
         return {"database": database_answers, "kafka": kafka_answers, "consumer": consumer_running}
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_setup_schema(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    summary=app.summary,
+                    routes=app.routes,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.include_router(health_router(readiness))
     app.include_router(metrics_router(registry))
-    app.include_router(leads_router)
+    for domain_router in (
+        leads_router,
+        routing_router,
+        salespeople_router,
+        territories_router,
+        accounts_router,
+        campaigns_router,
+        config_router,
+    ):
+        app.include_router(domain_router)
     return app
 
 

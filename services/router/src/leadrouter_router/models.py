@@ -1,7 +1,24 @@
 """Every ORM table of the router, imported once so the metadata is complete."""
 
+from leadrouter_router.accounts.models import AccountRow
+from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.platform.outbox import OutboxRow
-from leadrouter_router.salespeople.models import SalespersonRow
+from leadrouter_router.routing.models import DecisionRow, PoolRotationRow, RoutingPolicyRow
+from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
+from leadrouter_router.territories.models import TerritoryRow
 
-__all__ = ["AssignmentRow", "LeadRow", "OutboxRow", "SalespersonRow"]
+__all__ = [
+    "AccountRow",
+    "AssignmentRow",
+    "CampaignRow",
+    "DecisionRow",
+    "LeadRow",
+    "OutboxRow",
+    "PoolRotationRow",
+    "RoutingPolicyRow",
+    "SalespersonRow",
+    "TeamMemberRow",
+    "TeamRow",
+    "TerritoryRow",
+]

@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +30,29 @@ class OutboxSettings(BaseModel):
     backoff_max_s: float = Field(default=300.0, gt=0)
 
 
+class RoutingSettings(BaseModel):
+    recheck_interval_s: float = Field(
+        default=30.0, gt=0, description="How often unassigned leads are tried again."
+    )
+    recheck_batch_size: int = Field(default=200, ge=1)
+
+
+Scope = Literal["admin", "crm", "read"]
+
+
+class ApiKey(BaseModel):
+    name: str = Field(min_length=1, description="Who holds it (shown in logs, never the key).")
+    key: SecretStr = Field(min_length=16)
+    scope: Scope
+
+
+class AuthSettings(BaseModel):
+    api_keys: list[ApiKey] = Field(
+        default_factory=list,
+        description="With none configured the API is open for reading only (local use).",
+    )
+
+
 class Settings(BaseSettings):
     """Router settings, from ``ROUTER_*`` environment variables (nested with ``__``)."""
 
@@ -44,6 +69,8 @@ class Settings(BaseSettings):
     db: DatabaseSettings = DatabaseSettings()
     crm: CrmSettings = CrmSettings()
     outbox: OutboxSettings = OutboxSettings()
+    routing: RoutingSettings = RoutingSettings()
+    auth: AuthSettings = AuthSettings()
     seed_demo_salespeople: bool = Field(
         default=False, description="Create the demo sales team when there is no salesperson."
     )

@@ -31,4 +31,7 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-Session = Annotated[AsyncSession, Depends(request_session)]
+# "function" scope: the transaction commits before the response is sent, so a client
+# that got 201 finds the row on its next request, and a failed commit is an error
+# answer, never a success that did not happen.
+Session = Annotated[AsyncSession, Depends(request_session, scope="function")]

@@ -1,19 +1,43 @@
-"""Read the leads the router holds (filters and paging grow with the router issue)."""
+"""Read the leads the router holds and their assignments: filters and cursor pages."""
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 
 from leadrouter_router.leads import repository
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
-from leadrouter_router.leads.schemas import AssignmentOut, LeadOut, LeadPage
+from leadrouter_router.leads.schemas import (
+    AssignmentOut,
+    AssignmentPage,
+    LeadOut,
+    LeadPage,
+    LeadStatus,
+)
+from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, problem_entry, require
+from leadrouter_router.platform.pagination import (
+    Cursor,
+    PageSize,
+    decode_cursor,
+    encode_cursor,
+)
 from leadrouter_router.state import Session
-from leadrouter_runtime.problems import NotFound, ProblemDocument
+from leadrouter_runtime.problems import NotFound
 
-router = APIRouter(prefix="/v1/leads", tags=["leads"])
+READ = [Depends(require("read"))]
+BAD_QUERY: dict[int | str, dict[str, Any]] = {
+    400: problem_entry("The cursor was not given by this API"),
+    422: problem_entry("A query parameter is not valid"),
+}
+
+router = APIRouter(tags=["leads"])
+
+
+def _assignment_out(row: AssignmentRow) -> AssignmentOut:
+    return AssignmentOut.model_validate(row, from_attributes=True)
 
 
 def _lead_out(lead: LeadRow, assignments: Iterable[AssignmentRow]) -> LeadOut:
@@ -26,31 +50,92 @@ def _lead_out(lead: LeadRow, assignments: Iterable[AssignmentRow]) -> LeadOut:
         score=lead.score,
         grade=lead.grade,
         status=lead.status,
+        owner_id=lead.owner_id,
+        merged_into_id=lead.merged_into_id,
         received_at=lead.received_at,
-        assignments=[AssignmentOut.model_validate(a, from_attributes=True) for a in assignments],
+        assignments=[_assignment_out(a) for a in assignments],
     )
 
 
-@router.get("", summary="List leads, newest first")
+@router.get(
+    "/v1/leads",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **BAD_QUERY},
+    summary="List leads, newest first",
+)
 async def list_leads(
     session: Session,
     correlation_id: Annotated[str | None, Query(max_length=128)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    campaign_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: LeadStatus | None = None,
+    salesperson_id: Annotated[uuid.UUID | None, Query(description="The owner.")] = None,
+    received_from: AwareDatetime | None = None,
+    received_until: AwareDatetime | None = None,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
 ) -> LeadPage:
-    leads = await repository.list_leads(session, correlation_id=correlation_id, limit=limit)
+    leads = await repository.list_leads(
+        session,
+        limit=limit,
+        after=decode_cursor(cursor) if cursor else None,
+        correlation_id=correlation_id,
+        campaign_id=campaign_id,
+        status=status,
+        owner_id=salesperson_id,
+        received_from=received_from,
+        received_until=received_until,
+    )
     by_lead: dict[uuid.UUID, list[AssignmentRow]] = defaultdict(list)
     for row in await repository.assignments_of(session, [lead.id for lead in leads]):
         by_lead[row.lead_id].append(row)
-    return LeadPage(items=[_lead_out(lead, by_lead[lead.id]) for lead in leads])
+    last = leads[-1] if len(leads) == limit else None
+    return LeadPage(
+        items=[_lead_out(lead, by_lead[lead.id]) for lead in leads],
+        next_cursor=encode_cursor(last.received_at, last.id) if last else None,
+    )
 
 
 @router.get(
-    "/{lead_id}",
+    "/v1/leads/{lead_id}",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="One lead with its assignments",
-    responses={404: {"model": ProblemDocument, "description": "No such lead"}},
 )
 async def get_lead(lead_id: uuid.UUID, session: Session) -> LeadOut:
     lead = await repository.get_lead(session, lead_id)
     if lead is None:
         raise NotFound(f"No lead {lead_id}.")
     return _lead_out(lead, await repository.assignments_of(session, [lead.id]))
+
+
+@router.get(
+    "/v1/assignments",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **BAD_QUERY},
+    summary="List assignments, newest first",
+)
+async def list_assignments(
+    session: Session,
+    salesperson_id: uuid.UUID | None = None,
+    campaign_id: Annotated[str | None, Query(max_length=200)] = None,
+    pool: Annotated[str | None, Query(max_length=200)] = None,
+    assigned_from: AwareDatetime | None = None,
+    assigned_until: AwareDatetime | None = None,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> AssignmentPage:
+    rows = await repository.list_assignments(
+        session,
+        limit=limit,
+        after=decode_cursor(cursor) if cursor else None,
+        salesperson_id=salesperson_id,
+        campaign_id=campaign_id,
+        pool=pool,
+        assigned_from=assigned_from,
+        assigned_until=assigned_until,
+    )
+    last = rows[-1] if len(rows) == limit else None
+    return AssignmentPage(
+        items=[_assignment_out(row) for row in rows],
+        next_cursor=encode_cursor(last.assigned_at, last.id) if last else None,
+    )

@@ -1,15 +1,21 @@
-"""The ``leads.scored`` consumer: one transaction per batch, offsets after the commit."""
+"""The ``leads.scored`` consumer: one transaction per batch, offsets after the commit;
+and the periodic re-check of leads that wait unassigned."""
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+import structlog
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from leadrouter_router.leads.service import route_scored_leads
+from leadrouter_router.leads.service import reroute_unassigned, route_scored_leads
+from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_runtime.kafka import DeadLetter
 from leadrouter_schemas import LeadScored, decode_as
+
+log = structlog.get_logger(__name__)
 
 
 class RouteScoredLeads:
@@ -22,11 +28,13 @@ class RouteScoredLeads:
         assigned_topic: str,
         clock: Callable[[], datetime],
         on_committed: Callable[[], None],
+        metrics: RoutingMetrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._assigned_topic = assigned_topic
         self._clock = clock
         self._on_committed = on_committed
+        self._metrics = metrics
 
     async def __call__(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[DeadLetter]:
         events: list[LeadScored] = []
@@ -41,7 +49,59 @@ class RouteScoredLeads:
         if events:
             async with self._sessions.begin() as session:
                 await route_scored_leads(
-                    session, events, now=self._clock(), assigned_topic=self._assigned_topic
+                    session,
+                    events,
+                    now=self._clock(),
+                    assigned_topic=self._assigned_topic,
+                    metrics=self._metrics,
                 )
             self._on_committed()
         return letters
+
+
+class RecheckUnassigned:
+    """Periodically tries the leads that wait unassigned (the state is data: a restart
+    loses nothing, and the next run picks them up)."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        assigned_topic: str,
+        clock: Callable[[], datetime],
+        on_committed: Callable[[], None],
+        interval_s: float,
+        batch_size: int,
+        metrics: RoutingMetrics | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._assigned_topic = assigned_topic
+        self._clock = clock
+        self._on_committed = on_committed
+        self._interval_s = interval_s
+        self._batch_size = batch_size
+        self._metrics = metrics
+
+    async def run_once(self) -> int:
+        async with self._sessions.begin() as session:
+            routed = await reroute_unassigned(
+                session,
+                now=self._clock(),
+                assigned_topic=self._assigned_topic,
+                limit=self._batch_size,
+                metrics=self._metrics,
+            )
+        if routed:
+            self._on_committed()
+            log.info("routing.unassigned_rechecked", assigned=len(routed))
+        return len(routed)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("routing.recheck_failed")
+            await asyncio.sleep(self._interval_s)

@@ -10,6 +10,7 @@ from leadrouter_router.platform.db import Base
 
 class LeadRow(Base):
     __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_status_received_at", "status", "received_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     scored_event_id: Mapped[uuid.UUID] = mapped_column(
@@ -19,9 +20,15 @@ class LeadRow(Base):
     correlation_id: Mapped[str] = mapped_column(String(128), index=True)
     campaign_id: Mapped[str] = mapped_column(String(200), index=True)
     email: Mapped[str | None] = mapped_column(String(320))
+    email_key: Mapped[str | None] = mapped_column(String(320), index=True, doc="Normalised.")
+    phone_key: Mapped[str | None] = mapped_column(String(64), index=True, doc="Digits, +prefix.")
+    company_domain: Mapped[str | None] = mapped_column(String(253), index=True)
     score: Mapped[int]
     grade: Mapped[str] = mapped_column(String(1))
-    status: Mapped[str] = mapped_column(String(20), doc="assigned | unassigned")
+    value: Mapped[float] = mapped_column(default=0.0, doc="Lead value for least-loaded routing.")
+    status: Mapped[str] = mapped_column(String(20), doc="assigned|unassigned|merged|closed")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("salespeople.id"), index=True)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("leads.id"))
     scored: Mapped[dict[str, Any]] = mapped_column(JSON, doc="The LeadScored data as received.")
     received_at: Mapped[datetime]
 
@@ -33,5 +40,8 @@ class AssignmentRow(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"), index=True)
     salesperson_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("salespeople.id"), index=True)
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("decisions.id"))
+    pool: Mapped[str | None] = mapped_column(String(200), index=True)
+    strategy: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500))
     assigned_at: Mapped[datetime]

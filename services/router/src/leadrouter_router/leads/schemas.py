@@ -2,13 +2,19 @@
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+LeadStatus = Literal["assigned", "unassigned", "merged", "closed"]
 
 
 class AssignmentOut(BaseModel):
     id: uuid.UUID
+    lead_id: uuid.UUID
     salesperson_id: uuid.UUID
+    pool: str | None
+    strategy: str | None
     reason: str
     assigned_at: datetime
 
@@ -21,10 +27,18 @@ class LeadOut(BaseModel):
     email: str | None
     score: int
     grade: str
-    status: str
+    status: LeadStatus
+    owner_id: uuid.UUID | None
+    merged_into_id: uuid.UUID | None = Field(description="The lead this one joined (dedupe).")
     received_at: datetime
     assignments: list[AssignmentOut]
 
 
 class LeadPage(BaseModel):
     items: list[LeadOut]
+    next_cursor: str | None = Field(default=None, description="Pass as `cursor` for more.")
+
+
+class AssignmentPage(BaseModel):
+    items: list[AssignmentOut]
+    next_cursor: str | None = None

@@ -1,27 +1,39 @@
-"""Use case: a scored lead arrives; store it, choose its salesperson, announce the assignment.
+"""Use cases: a batch of scored leads arrives, or unassigned leads are tried again;
+store each lead, decide its salesperson, record why, announce the assignment.
 
-Runs inside the caller's transaction (the consumer owns it): the lead, the
-assignment and the outbox messages that deliver it are committed together.
+Runs inside the caller's transaction (the consumer or the re-check owns it): the
+lead, the decision record, the assignment and the outbox messages that deliver
+it are committed together, or not at all. New rows are written with one insert
+per table and batch (no unit of work per row: a batch is hundreds of leads).
 """
 
+import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any, Protocol
 
 import structlog
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadrouter_router.campaigns import repository as campaigns
 from leadrouter_router.leads import repository
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.platform import outbox
-from leadrouter_router.routing.engine import Candidate, round_robin
-from leadrouter_router.salespeople import repository as salespeople
-from leadrouter_router.salespeople.models import SalespersonRow
+from leadrouter_router.routing import repository as routing
+from leadrouter_router.routing.engine import Decision, decide
+from leadrouter_router.routing.facts import KnownLead, LeadFacts, Person, RoutingContext
+from leadrouter_router.routing.metrics import RoutingMetrics
+from leadrouter_router.routing.models import DecisionRow
+from leadrouter_router.routing.policy import Policy
+from leadrouter_router.routing.snapshot import current_policies, load_context, policy_for
 from leadrouter_schemas import (
     LeadAssigned,
     LeadAssignedData,
     LeadScored,
+    LeadScoredData,
     Salesperson,
     encode,
 )
@@ -36,113 +48,388 @@ KAFKA_KIND = "kafka"
 class Routed:
     lead_id: uuid.UUID
     salesperson_id: uuid.UUID | None
+    outcome: str
+    replayed: bool = False
+
+
+class _Lead(Protocol):
+    """What a decision is applied to: a new lead of this batch, or a stored one."""
+
+    id: uuid.UUID
+    lead_key: str
+    campaign_id: str
+    value: float
+    status: str
+    owner_id: uuid.UUID | None
+    merged_into_id: uuid.UUID | None
+
+
+@dataclass(slots=True)
+class _NewLead:
+    """A lead row to insert (the columns of ``leads``)."""
+
+    id: uuid.UUID
+    scored_event_id: uuid.UUID
+    lead_key: str
+    correlation_id: str
+    campaign_id: str
+    email: str | None
+    email_key: str | None
+    phone_key: str | None
+    company_domain: str | None
+    score: int
+    grade: str
+    value: float
+    status: str
+    scored: dict[str, Any]
+    received_at: datetime
+    owner_id: uuid.UUID | None = None
+    merged_into_id: uuid.UUID | None = None
+
+
+_NEW_LEAD_COLUMNS = tuple(f.name for f in fields(_NewLead))
+
+
+def _columns(lead: _NewLead) -> dict[str, Any]:
+    # Not dataclasses.asdict: it deep-copies the scored payload of every lead.
+    return {name: getattr(lead, name) for name in _NEW_LEAD_COLUMNS}
+
+
+@dataclass(slots=True)
+class _Pending:
+    leads: list[_NewLead] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    assignments: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, object]] = field(default_factory=list)
 
 
 def _assigned_event(
-    scored: LeadScored, lead: LeadRow, assignment: AssignmentRow, person: SalespersonRow
+    data: LeadScoredData,
+    *,
+    lead: _Lead,
+    assignment: dict[str, Any],
+    person: Person,
+    correlation_id: str,
+    causation_id: uuid.UUID,
 ) -> LeadAssigned:
     return LeadAssigned(
-        event_id=assignment.id,
-        occurred_at=assignment.assigned_at,
+        event_id=assignment["id"],
+        occurred_at=assignment["assigned_at"],
         source="router",
-        correlation_id=scored.correlation_id,
-        causation_id=scored.event_id,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
         data=LeadAssignedData(
             lead_id=lead.id,
             lead_key=lead.lead_key,
-            lead=scored.data.lead,
-            assignment_id=assignment.id,
+            lead=data.lead,
+            assignment_id=assignment["id"],
             campaign_id=lead.campaign_id,
             salesperson=Salesperson(
                 id=person.id, name=person.name, email=person.email, crm_user_id=person.crm_user_id
             ),
-            score=scored.data.score,
-            reason=assignment.reason,
-            assigned_at=assignment.assigned_at,
+            score=data.score,
+            reason=assignment["reason"],
+            assigned_at=assignment["assigned_at"],
         ),
     )
 
 
+def _timed_decide(
+    facts: LeadFacts,
+    context: RoutingContext,
+    policy: Policy,
+    *,
+    now: datetime,
+    metrics: RoutingMetrics | None,
+) -> Decision:
+    started = time.perf_counter()
+    decision = decide(facts, context, policy, now)
+    if metrics is not None:
+        metrics.latency.observe(time.perf_counter() - started)
+        metrics.decisions.labels(outcome=decision.outcome).inc()
+    return decision
+
+
+def _apply(
+    decision: Decision,
+    *,
+    lead: _Lead,
+    data: LeadScoredData,
+    scored_event_id: uuid.UUID | None,
+    correlation_id: str,
+    context: RoutingContext,
+    pending: _Pending,
+    assigned_topic: str,
+    now: datetime,
+    metrics: RoutingMetrics | None,
+) -> None:
+    """Record ``decision`` on ``lead`` and queue its rows; keep the snapshot current."""
+    decision_id = uuid.uuid4()
+    pending.decisions.append(
+        {
+            "id": decision_id,
+            "lead_id": lead.id,
+            "scored_event_id": scored_event_id,
+            "outcome": decision.outcome,
+            "salesperson_id": decision.salesperson_id,
+            "policy_name": decision.record["policy"]["name"],
+            "policy_version": decision.record["policy"]["version"],
+            "record": decision.record,
+            "decided_at": now,
+        }
+    )
+    lead.status = decision.outcome
+    lead.owner_id = decision.salesperson_id
+    lead.merged_into_id = decision.merged_into
+    if decision.outcome != "assigned" or decision.salesperson_id is None:
+        log.info(
+            f"routing.{decision.outcome}",
+            lead_id=str(lead.id),
+            reason=decision.reason,
+            correlation_id=correlation_id,
+        )
+        return
+    person = context.people[decision.salesperson_id]
+    assignment = {
+        "id": uuid.uuid4(),
+        "lead_id": lead.id,
+        "salesperson_id": person.id,
+        "decision_id": decision_id,
+        "pool": decision.pool,
+        "strategy": decision.strategy,
+        "reason": decision.reason[:500],
+        "assigned_at": now,
+    }
+    pending.assignments.append(assignment)
+    event = _assigned_event(
+        data,
+        lead=lead,
+        assignment=assignment,
+        person=person,
+        correlation_id=correlation_id,
+        causation_id=scored_event_id or decision_id,
+    )
+    pending.messages.extend(_announce(event, assigned_topic=assigned_topic, now=now))
+    context.load.assign(person.id, pool=decision.pool, value=lead.value)
+    if metrics is not None:
+        metrics.assigned(decision.pool, person.id)
+    log.info(
+        "routing.assigned",
+        lead_id=str(lead.id),
+        salesperson_id=str(person.id),
+        via=decision.via,
+        pool=decision.pool,
+        correlation_id=correlation_id,
+    )
+
+
+async def _write(
+    session: AsyncSession,
+    pending: _Pending,
+    context: RoutingContext,
+    *,
+    rotations_before: dict[str, uuid.UUID],
+    now: datetime,
+    metrics: RoutingMetrics | None,
+) -> None:
+    # Leads, then what refers to them (no ORM relationships order these inserts).
+    if pending.leads:
+        await session.execute(insert(LeadRow), [_columns(lead) for lead in pending.leads])
+    else:
+        await session.flush()  # leads changed by the re-check
+    if pending.decisions:
+        await session.execute(insert(DecisionRow), pending.decisions)
+    if pending.assignments:
+        await session.execute(insert(AssignmentRow), pending.assignments)
+    await outbox.enqueue_all(session, pending.messages)
+    await routing.save_rotations(
+        session, before=rotations_before, after=context.load.last_in_pool, now=now
+    )
+    if metrics is not None:
+        metrics.set_open_load(context.load.open_leads)
+        metrics.unassigned.set(await routing.count_unassigned(session))
+
+
+def _policy(
+    policies: dict[str, Policy], campaign_policies: dict[str, str | None], campaign_id: str
+) -> Policy:
+    return policy_for(policies, campaign_policies.get(campaign_id))
+
+
 async def route_scored_leads(
-    session: AsyncSession, events: Sequence[LeadScored], *, now: datetime, assigned_topic: str
+    session: AsyncSession,
+    events: Sequence[LeadScored],
+    *,
+    now: datetime,
+    assigned_topic: str,
+    metrics: RoutingMetrics | None = None,
 ) -> list[Routed]:
-    """Store and assign each new scored lead; events already stored are skipped."""
+    """Store, decide and announce each new scored lead; an event seen before returns
+    the decision recorded for it (replay-stable), and changes nothing."""
+    recorded = await routing.decisions_of_events(session, [e.event_id for e in events])
     known = await repository.known_scored_event_ids(session, [e.event_id for e in events])
-    people = {p.id: p for p in await salespeople.active(session)}
-    candidates = [Candidate(id=p.id, name=p.name) for p in people.values()]
-    last = await repository.last_assigned_salesperson(session)
     routed: list[Routed] = []
-    assignments: list[tuple[LeadScored, LeadRow, AssignmentRow]] = []
+    fresh: dict[uuid.UUID, LeadScored] = {}
     for scored in events:
-        if scored.event_id in known:
+        if scored.event_id in known or scored.event_id in fresh:
             log.info("routing.duplicate_skipped", event_id=str(scored.event_id))
+            previous = recorded.get(scored.event_id)
+            if previous is not None:
+                routed.append(
+                    Routed(previous.lead_id, previous.salesperson_id, previous.outcome, True)
+                )
             continue
-        known.add(scored.event_id)
-        data = scored.data
-        decision = round_robin(candidates, last)
-        lead = LeadRow(
-            id=uuid.uuid4(),
+        fresh[scored.event_id] = scored
+    if not fresh:
+        return routed
+
+    campaign_rows = await campaigns.by_ids(
+        session, {e.data.lead.campaign_id for e in fresh.values()}
+    )
+    products = {cid: row.product_line for cid, row in campaign_rows.items()}
+    campaign_policies = {cid: row.policy_name for cid, row in campaign_rows.items()}
+    facts = [
+        LeadFacts.from_scored(
+            scored.data,
+            received_at=now,
+            product_line=products.get(scored.data.lead.campaign_id),
+            lead_id=uuid.uuid4(),
+        )
+        for scored in fresh.values()
+    ]
+    context = await load_context(session, facts, now=now)
+    rotations_before = dict(context.load.last_in_pool)
+    policies = await current_policies(session)
+    pending = _Pending()
+    for scored, fact in zip(fresh.values(), facts, strict=True):
+        assert fact.lead_id is not None
+        policy = _policy(policies, campaign_policies, fact.campaign_id)
+        decision = _timed_decide(fact, context, policy, now=now, metrics=metrics)
+        lead = _NewLead(
+            id=fact.lead_id,
             scored_event_id=scored.event_id,
-            lead_key=data.lead.lead_key,
+            lead_key=fact.lead_key,
             correlation_id=scored.correlation_id,
-            campaign_id=data.lead.campaign_id,
-            email=data.lead.contact.email,
-            score=data.score.value,
-            grade=data.score.grade,
-            status="assigned" if decision else "unassigned",
-            scored=data.model_dump(mode="json"),
+            campaign_id=fact.campaign_id,
+            email=scored.data.lead.contact.email,
+            email_key=fact.email_key,
+            phone_key=fact.phone_key,
+            company_domain=fact.company_domain,
+            score=fact.score,
+            grade=fact.grade,
+            value=fact.value,
+            status=decision.outcome,
+            scored=scored.data.model_dump(mode="json"),
             received_at=now,
         )
-        session.add(lead)
-        if decision is None:
-            log.warning("routing.unassigned", lead_id=str(lead.id), reason="no active salesperson")
-            routed.append(Routed(lead.id, None))
-            continue
-        assignment = AssignmentRow(
-            id=uuid.uuid4(),
-            lead_id=lead.id,
-            salesperson_id=decision.salesperson_id,
-            reason=decision.reason,
-            assigned_at=now,
-        )
-        assignments.append((scored, lead, assignment))
-        last = decision.salesperson_id
-        log.info(
-            "routing.assigned",
-            lead_id=str(lead.id),
-            salesperson_id=str(decision.salesperson_id),
+        pending.leads.append(lead)
+        _apply(
+            decision,
+            lead=lead,
+            data=scored.data,
+            scored_event_id=scored.event_id,
             correlation_id=scored.correlation_id,
+            context=context,
+            pending=pending,
+            assigned_topic=assigned_topic,
+            now=now,
+            metrics=metrics,
         )
-        routed.append(Routed(lead.id, decision.salesperson_id))
-    # Leads first: with no ORM relationships the unit of work does not order the
-    # inserts of two tables by their foreign key.
-    await session.flush()
-    for scored, lead, assignment in assignments:
-        session.add(assignment)
-        event = _assigned_event(scored, lead, assignment, people[assignment.salesperson_id])
-        _announce(session, event, lead=lead, assigned_topic=assigned_topic, now=now)
-    await session.flush()
+        if decision.outcome != "merged":
+            context.remember(
+                KnownLead(
+                    id=lead.id,
+                    lead_key=lead.lead_key,
+                    received_at=now,
+                    status=lead.status,
+                    owner_id=lead.owner_id,
+                    email_key=lead.email_key,
+                    phone_key=lead.phone_key,
+                    company_domain=lead.company_domain,
+                )
+            )
+        routed.append(Routed(lead.id, decision.salesperson_id, decision.outcome))
+    await _write(
+        session, pending, context, rotations_before=rotations_before, now=now, metrics=metrics
+    )
+    return routed
+
+
+async def reroute_unassigned(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    assigned_topic: str,
+    limit: int = 200,
+    metrics: RoutingMetrics | None = None,
+) -> list[Routed]:
+    """Try the leads that wait unassigned again: someone may have become eligible."""
+    rows = await routing.unassigned_leads(session, limit=limit)
+    if not rows:
+        if metrics is not None:
+            metrics.unassigned.set(0)
+        return []
+    campaign_rows = await campaigns.by_ids(session, {row.campaign_id for row in rows})
+    products = {cid: row.product_line for cid, row in campaign_rows.items()}
+    campaign_policies = {cid: row.policy_name for cid, row in campaign_rows.items()}
+    datas = [LeadScoredData.model_validate(row.scored) for row in rows]
+    facts = [
+        LeadFacts.from_scored(
+            data,
+            received_at=row.received_at,
+            lead_id=row.id,
+            product_line=products.get(row.campaign_id),
+        )
+        for row, data in zip(rows, datas, strict=True)
+    ]
+    context = await load_context(session, facts, now=now)
+    rotations_before = dict(context.load.last_in_pool)
+    policies = await current_policies(session)
+    pending = _Pending()
+    routed = []
+    for row, data, fact in zip(rows, datas, facts, strict=True):
+        policy = _policy(policies, campaign_policies, row.campaign_id)
+        decision = _timed_decide(fact, context, policy, now=now, metrics=metrics)
+        if decision.outcome != "assigned":
+            continue  # still waiting: no new record every time it is tried
+        _apply(
+            decision,
+            lead=row,
+            data=data,
+            scored_event_id=None,
+            correlation_id=row.correlation_id,
+            context=context,
+            pending=pending,
+            assigned_topic=assigned_topic,
+            now=now,
+            metrics=metrics,
+        )
+        routed.append(Routed(row.id, decision.salesperson_id, decision.outcome))
+    await _write(
+        session, pending, context, rotations_before=rotations_before, now=now, metrics=metrics
+    )
     return routed
 
 
 def _announce(
-    session: AsyncSession, event: LeadAssigned, *, lead: LeadRow, assigned_topic: str, now: datetime
-) -> None:
-    """Queue the assignment for the CRM and for ``leads.assigned``, in this transaction."""
+    event: LeadAssigned, *, assigned_topic: str, now: datetime
+) -> list[dict[str, object]]:
+    """The assignment for the CRM and for ``leads.assigned``, as outbox messages."""
     payload = encode(event).decode()
     headers = {
         "correlation-id": event.correlation_id,
         "event-type": event.type,
         "event-id": str(event.event_id),
     }
-    for kind, destination in ((CRM_KIND, "default"), (KAFKA_KIND, assigned_topic)):
-        outbox.enqueue(
-            session,
+    return [
+        outbox.pending_message(
             kind=kind,
             destination=destination,
-            key=str(lead.id),
+            key=str(event.data.lead_id),
             payload=payload,
             headers=headers,
             idempotency_key=str(event.data.assignment_id),
             now=now,
         )
+        for kind, destination in ((CRM_KIND, "default"), (KAFKA_KIND, assigned_topic))
+    ]

@@ -1,5 +1,6 @@
 """Database engine, sessions and migrations (SQLite file or PostgreSQL)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -64,22 +66,67 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _alembic_config() -> Config:
+def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", "leadrouter_router:migrations")
     return config
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` with Alembic, on the engine's own connection."""
+    """Bring the schema up to ``revision`` with Alembic, on the engine's own connection."""
+    await _alembic(engine, lambda config: command.upgrade(config, revision))
 
-    def upgrade(connection: Connection) -> None:
-        config = _alembic_config()
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the schema back down to ``revision``."""
+    await _alembic(engine, lambda config: command.downgrade(config, revision))
+
+
+async def _alembic(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
+    def run(connection: Connection) -> None:
+        config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        action(config)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(upgrade)
+    target = _migration_engine(engine)
+    try:
+        async with target.begin() as connection:
+            await connection.run_sync(run)
+            if connection.dialect.name == "sqlite":
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
+    finally:
+        if target is not engine:
+            await target.dispose()
+
+
+def _migration_engine(engine: AsyncEngine) -> AsyncEngine:
+    """PostgreSQL migrates in one transaction as it is. SQLite needs an engine of its
+    own: Python's driver commits DDL at once (so a failed migration would stay half
+    done) unless it is told to leave transactions to us, and SQLite alters a table by
+    copying and dropping it, which foreign keys forbid while they are enforced; they
+    can only be switched off outside a transaction, so at connect time.
+    https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+    https://alembic.sqlalchemy.org/en/latest/batch.html#dealing-with-referencing-foreign-keys
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    migration = create_async_engine(engine.url, poolclass=NullPool, connect_args={"timeout": 30})
+    event.listen(migration.sync_engine, "connect", _sqlite_for_migrations)
+    event.listen(migration.sync_engine, "begin", _sqlite_begin)
+    return migration
+
+
+def _sqlite_for_migrations(dbapi_connection: Any, _: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit commits: we emit BEGIN
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 async def ping(engine: AsyncEngine) -> None:

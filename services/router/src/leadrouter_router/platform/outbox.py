@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import JSON, String, Text, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -212,3 +212,35 @@ class OutboxRelay:
                     delay_s=round(delay, 2),
                     error=row.last_error,
                 )
+
+
+def pending_message(
+    *,
+    kind: str,
+    destination: str,
+    payload: str,
+    idempotency_key: str,
+    now: datetime,
+    key: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, object]:
+    """One outbox row as :func:`enqueue` writes it, for :func:`enqueue_all`."""
+    return {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "destination": destination,
+        "key": key,
+        "payload": payload,
+        "headers": dict(headers or {}),
+        "idempotency_key": idempotency_key,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": 0,
+        "status": "pending",
+    }
+
+
+async def enqueue_all(session: AsyncSession, messages: list[dict[str, object]]) -> None:
+    """Many messages in one statement (a batch of assignments), same transaction."""
+    if messages:
+        await session.execute(insert(OutboxRow), messages)

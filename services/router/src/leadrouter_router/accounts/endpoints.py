@@ -1,0 +1,90 @@
+"""CRUD for accounts already owned (lead-to-account matching keeps their leads in circuit)."""
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy import select
+
+from leadrouter_router.accounts.models import AccountRow
+from leadrouter_router.accounts.schemas import AccountIn, AccountList, AccountOut
+from leadrouter_router.errors import UnknownReference
+from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, require
+from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.salespeople.models import SalespersonRow
+from leadrouter_router.state import Session
+from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+
+READ = [Depends(require("read"))]
+ADMIN = [Depends(require("admin"))]
+WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES}
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=ResourceRoute)
+
+
+async def _get(session: Session, account_id: uuid.UUID) -> AccountRow:
+    row = await session.get(AccountRow, account_id)
+    if row is None:
+        raise NotFound(f"No account {account_id}.")
+    return row
+
+
+async def _values(session: Session, body: AccountIn) -> dict[str, object]:
+    if body.owner_id is not None and await session.get(SalespersonRow, body.owner_id) is None:
+        raise UnknownReference(f"No salesperson {body.owner_id}.")
+    values = body.model_dump()
+    values["domains"] = sorted({d.strip().lower().removeprefix("www.") for d in body.domains})
+    return values
+
+
+@router.get("", dependencies=READ, responses=AUTH_RESPONSES, summary="All accounts")
+async def list_accounts(session: Session) -> AccountList:
+    rows = (await session.scalars(select(AccountRow).order_by(AccountRow.name))).all()
+    return AccountList(items=[AccountOut.model_validate(row) for row in rows])
+
+
+@router.post(
+    "", status_code=201, dependencies=ADMIN, responses=WRITE_RESPONSES, summary="Add an account"
+)
+async def create_account(body: AccountIn, session: Session) -> AccountOut:
+    row = AccountRow(id=uuid.uuid4(), created_at=datetime.now(UTC), **await _values(session, body))
+    session.add(row)
+    await session.flush()
+    return AccountOut.model_validate(row)
+
+
+@router.get(
+    "/{account_id}",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
+    summary="One account",
+)
+async def get_account(account_id: uuid.UUID, session: Session) -> AccountOut:
+    return AccountOut.model_validate(await _get(session, account_id))
+
+
+@router.put(
+    "/{account_id}",
+    dependencies=ADMIN,
+    responses={**WRITE_RESPONSES, **NOT_FOUND},
+    summary="Replace an account",
+)
+async def replace_account(account_id: uuid.UUID, body: AccountIn, session: Session) -> AccountOut:
+    row = await _get(session, account_id)
+    for name, value in (await _values(session, body)).items():
+        setattr(row, name, value)
+    await session.flush()
+    return AccountOut.model_validate(row)
+
+
+@router.delete(
+    "/{account_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=ADMIN,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
+    summary="Remove an account",
+)
+async def delete_account(account_id: uuid.UUID, session: Session) -> Response:
+    await session.delete(await _get(session, account_id))
+    return Response(status_code=204)

@@ -1,0 +1,105 @@
+"""CRUD for campaigns; every change is published to the scorer."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from leadrouter_router.campaigns import repository, service
+from leadrouter_router.campaigns.schemas import CampaignBody, CampaignIn, CampaignList, CampaignOut
+from leadrouter_router.errors import Conflict
+from leadrouter_router.platform.auth import AUTH_RESPONSES, CONFLICT, NOT_FOUND, require
+from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.state import Session, router_state
+from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+
+READ = [Depends(require("read"))]
+ADMIN = [Depends(require("admin"))]
+WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES}
+CampaignId = Annotated[str, Path(max_length=200)]
+
+router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=ResourceRoute)
+
+
+def _prefix(request: Request) -> str:
+    return router_state(request).settings.kafka.topic_prefix
+
+
+@router.get("", dependencies=READ, responses=AUTH_RESPONSES, summary="All campaigns")
+async def list_campaigns(session: Session) -> CampaignList:
+    rows = await repository.all_campaigns(session)
+    return CampaignList(items=[service.campaign_out(row) for row in rows])
+
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=ADMIN,
+    responses={**WRITE_RESPONSES, **CONFLICT},
+    summary="Add a campaign (published to the scorer)",
+)
+async def create_campaign(body: CampaignIn, session: Session, request: Request) -> CampaignOut:
+    if await repository.get(session, body.campaign_id) is not None:
+        raise Conflict(f"Campaign {body.campaign_id} exists; PUT replaces it.")
+    row, _ = await service.save_campaign(
+        session,
+        body.campaign_id,
+        CampaignBody.model_validate(body.model_dump(exclude={"campaign_id"})),
+        now=datetime.now(UTC),
+        topic_prefix=_prefix(request),
+    )
+    return service.campaign_out(row)
+
+
+@router.get(
+    "/{campaign_id}",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
+    summary="One campaign",
+)
+async def get_campaign(campaign_id: CampaignId, session: Session) -> CampaignOut:
+    row = await repository.get(session, campaign_id)
+    if row is None:
+        raise NotFound(f"No campaign {campaign_id}.")
+    return service.campaign_out(row)
+
+
+@router.put(
+    "/{campaign_id}",
+    dependencies=ADMIN,
+    responses=WRITE_RESPONSES,
+    summary="Create or replace a campaign; a change is a new version, published",
+)
+async def put_campaign(
+    campaign_id: CampaignId, body: CampaignBody, session: Session, request: Request
+) -> CampaignOut:
+    row, _ = await service.save_campaign(
+        session, campaign_id, body, now=datetime.now(UTC), topic_prefix=_prefix(request)
+    )
+    return service.campaign_out(row)
+
+
+@router.delete(
+    "/{campaign_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=ADMIN,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
+    summary="End a campaign: it is kept, inactive, and the scorer is told",
+)
+async def delete_campaign(campaign_id: CampaignId, session: Session, request: Request) -> Response:
+    row = await repository.get(session, campaign_id)
+    if row is None:
+        raise NotFound(f"No campaign {campaign_id}.")
+    body = CampaignBody.model_validate(
+        {
+            **service.campaign_out(row).model_dump(
+                mode="json", exclude={"campaign_id", "version", "updated_at"}
+            ),
+            "active": False,
+        }
+    )
+    await service.save_campaign(
+        session, campaign_id, body, now=datetime.now(UTC), topic_prefix=_prefix(request)
+    )
+    return Response(status_code=204)

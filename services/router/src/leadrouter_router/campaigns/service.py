@@ -1,0 +1,107 @@
+"""Campaign changes: stored with a new version and published to the scorer on the
+compacted ``config.campaigns`` topic (through the outbox, in the same transaction)."""
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadrouter_router.campaigns.models import CampaignRow
+from leadrouter_router.campaigns.schemas import CampaignBody, CampaignOut
+from leadrouter_router.errors import UnknownReference
+from leadrouter_router.platform import outbox
+from leadrouter_router.routing import repository as routing
+from leadrouter_router.routing.policy import DEFAULT_POLICY_NAME
+from leadrouter_schemas import (
+    Campaign,
+    CampaignConfigured,
+    CampaignConfiguredData,
+    ScoringModel,
+    ValidationCriteria,
+    encode,
+)
+from leadrouter_schemas.topics import CAMPAIGNS_CONFIG
+
+KAFKA_KIND = "kafka"
+
+
+def _columns(body: CampaignBody) -> dict[str, object]:
+    values = body.model_dump(mode="json", exclude={"policy"})
+    values["policy_name"] = body.policy
+    return values
+
+
+def campaign_contract(row: CampaignRow) -> Campaign:
+    return Campaign(
+        campaign_id=row.campaign_id,
+        name=row.name,
+        active=row.active,
+        version=row.version,
+        kind=row.kind,
+        forms=tuple(row.forms),
+        criteria=ValidationCriteria.model_validate(row.criteria),
+        scoring=ScoringModel.model_validate(row.scoring) if row.scoring is not None else None,
+    )
+
+
+def campaign_out(row: CampaignRow) -> CampaignOut:
+    return CampaignOut.model_validate(
+        {
+            **{name: getattr(row, name) for name in CampaignOut.model_fields if name != "policy"},
+            "policy": row.policy_name,
+        }
+    )
+
+
+async def _check_policy(session: AsyncSession, name: str | None) -> None:
+    if name is None or name == DEFAULT_POLICY_NAME:
+        return
+    if name not in await routing.latest_policies(session, [name]):
+        raise UnknownReference(f"No routing policy named {name}.")
+
+
+async def save_campaign(
+    session: AsyncSession,
+    campaign_id: str,
+    body: CampaignBody,
+    *,
+    now: datetime,
+    topic_prefix: str,
+) -> tuple[CampaignRow, bool]:
+    """Create or replace; a change gets the next version and is published. Returns
+    the row and whether it was created."""
+    await _check_policy(session, body.policy)
+    values = _columns(body)
+    row = await session.get(CampaignRow, campaign_id)
+    created = row is None
+    if row is None:
+        row = CampaignRow(campaign_id=campaign_id, version=1, updated_at=now, **values)
+        session.add(row)
+    elif any(getattr(row, name) != value for name, value in values.items()):
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.version += 1
+        row.updated_at = now
+    else:
+        return row, False  # unchanged: no new version, nothing to publish
+    await session.flush()
+    publish(session, row, now=now, topic_prefix=topic_prefix)
+    return row, created
+
+
+def publish(session: AsyncSession, row: CampaignRow, *, now: datetime, topic_prefix: str) -> None:
+    event = CampaignConfigured(
+        occurred_at=now,
+        source="router",
+        correlation_id=f"campaign-{row.campaign_id}-v{row.version}",
+        data=CampaignConfiguredData(campaign=campaign_contract(row)),
+    )
+    outbox.enqueue(
+        session,
+        kind=KAFKA_KIND,
+        destination=f"{topic_prefix}{CAMPAIGNS_CONFIG}",
+        key=row.campaign_id,
+        payload=encode(event).decode(),
+        headers={"event-type": event.type, "event-id": str(event.event_id)},
+        idempotency_key=f"{row.campaign_id}:{row.version}",
+        now=now,
+    )

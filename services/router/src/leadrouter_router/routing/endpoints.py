@@ -1,0 +1,138 @@
+"""Policies (versioned), the decision record of a lead, and the what-if simulation."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+from sqlalchemy import delete
+
+from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, require
+from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.routing import repository, service
+from leadrouter_router.routing.models import RoutingPolicyRow
+from leadrouter_router.routing.policy import PolicyDocument
+from leadrouter_router.routing.schemas import (
+    DecisionOut,
+    PolicyList,
+    PolicyOut,
+    SimulatedDecision,
+    SimulationIn,
+    SimulationOut,
+)
+from leadrouter_router.state import Session
+from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+from leadrouter_schemas import LeadScoredData
+
+READ = [Depends(require("read"))]
+ADMIN = [Depends(require("admin"))]
+PolicyName = Annotated[str, Path(min_length=1, max_length=200)]
+
+router = APIRouter(tags=["routing"], route_class=ResourceRoute)
+
+
+def _out(row: RoutingPolicyRow) -> PolicyOut:
+    return PolicyOut(
+        name=row.name,
+        version=row.version,
+        document=PolicyDocument.model_validate(row.document),
+        created_at=row.created_at,
+    )
+
+
+@router.get("/v1/policies", dependencies=READ, responses=AUTH_RESPONSES, summary="Current policies")
+async def list_policies(session: Session) -> PolicyList:
+    rows = await repository.latest_policies(session)
+    return PolicyList(items=[_out(rows[name]) for name in sorted(rows)])
+
+
+@router.put(
+    "/v1/policies/{name}",
+    dependencies=ADMIN,
+    responses={**AUTH_RESPONSES, **PROBLEM_RESPONSES},
+    summary="Store a policy: a new version when it changed",
+)
+async def put_policy(name: PolicyName, body: PolicyDocument, session: Session) -> PolicyOut:
+    row, _ = await service.save_policy(session, name, body, now=datetime.now(UTC))
+    return _out(row)
+
+
+@router.get(
+    "/v1/policies/{name}",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
+    summary="A policy's versions, newest first",
+)
+async def get_policy(name: PolicyName, session: Session) -> PolicyList:
+    rows = await repository.policy_versions(session, name)
+    if not rows:
+        raise NotFound(f"No policy {name}.")
+    return PolicyList(items=[_out(row) for row in rows])
+
+
+@router.delete(
+    "/v1/policies/{name}",
+    status_code=204,
+    response_class=Response,
+    dependencies=ADMIN,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
+    summary="Remove a policy and its versions (decision records keep their copy)",
+)
+async def delete_policy(name: PolicyName, session: Session) -> Response:
+    if not await repository.policy_versions(session, name):
+        raise NotFound(f"No policy {name}.")
+    await session.execute(delete(RoutingPolicyRow).where(RoutingPolicyRow.name == name))
+    return Response(status_code=204)
+
+
+@router.get(
+    "/v1/leads/{lead_id}/decision",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
+    summary="Why this salesperson: the lead's latest decision record",
+)
+async def get_decision(lead_id: uuid.UUID, session: Session) -> DecisionOut:
+    row = await repository.decision_of(session, lead_id)
+    if row is None:
+        raise NotFound(f"No decision for lead {lead_id}.")
+    return DecisionOut(
+        decision_id=row.id,
+        lead_id=row.lead_id,
+        outcome=row.outcome,
+        salesperson_id=row.salesperson_id,
+        policy_name=row.policy_name,
+        policy_version=row.policy_version,
+        decided_at=row.decided_at,
+        record=row.record,
+    )
+
+
+@router.post(
+    "/v1/routing/simulate",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **PROBLEM_RESPONSES},
+    summary="What if: route leads through the current or a candidate policy, writing nothing",
+)
+async def simulate(body: SimulationIn, session: Session) -> SimulationOut:
+    if body.policy is not None:
+        await service.check_references(session, body.policy)
+    decisions = await service.simulate(
+        session,
+        [LeadScoredData(lead=item.lead, score=item.score) for item in body.leads],
+        candidate=body.policy,
+        now=body.at or datetime.now(UTC),
+    )
+    return SimulationOut(
+        decisions=[
+            SimulatedDecision(
+                outcome=d.outcome,
+                salesperson_id=d.salesperson_id,
+                via=d.via,
+                pool=d.pool,
+                strategy=d.strategy,
+                reason=d.reason,
+                record=d.record,
+            )
+            for d in decisions
+        ]
+    )

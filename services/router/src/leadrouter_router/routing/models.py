@@ -1,0 +1,49 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadrouter_router.platform.db import Base
+
+
+class RoutingPolicyRow(Base):
+    """One version of a policy; versions are never changed, a change adds a version."""
+
+    __tablename__ = "routing_policies"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int]
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, doc="Rules, fallback and options.")
+    created_at: Mapped[datetime]
+
+
+class DecisionRow(Base):
+    """The record of one routing decision: why this salesperson (or nobody)."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"), index=True)
+    scored_event_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(20), doc="assigned|unassigned|merged")
+    salesperson_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("salespeople.id"))
+    policy_name: Mapped[str | None] = mapped_column(String(200))
+    policy_version: Mapped[int | None]
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decided_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PoolRotationRow(Base):
+    """Whose turn it is in each pool: the last salesperson a pool's rotation gave a lead."""
+
+    __tablename__ = "pool_rotations"
+
+    pool: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_salesperson_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("salespeople.id", ondelete="CASCADE")
+    )
+    updated_at: Mapped[datetime]
