@@ -12,6 +12,7 @@ setup:
 	@$(UV) --version 2>/dev/null | grep -q " $(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(UV) sync --frozen
 	bash deploy/kafka/kafka.sh fetch
+	bash deploy/k8s/tools.sh install
 
 run: setup
 	$(UV) run --frozen python deploy/demo/run.py
