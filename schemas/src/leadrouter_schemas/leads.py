@@ -131,6 +131,41 @@ class Salesperson(Contract):
     crm_user_id: str | None = None
 
 
+class KitLink(Contract):
+    title: str
+    url: str
+
+
+class KitCaseStudy(Contract):
+    title: str
+    summary: str
+    url: str | None = None
+
+
+class KitBenchmark(Contract):
+    claim: str
+    source: str | None = None
+
+
+class SalesKit(Contract):
+    """The campaign's material for the salesperson, as configured in the router."""
+
+    talk_track: str | None = None
+    materials: tuple[KitLink, ...] = ()
+    case_studies: tuple[KitCaseStudy, ...] = ()
+    benchmarks: tuple[KitBenchmark, ...] = ()
+
+
+class DecisionSummary(Contract):
+    """How the salesperson was chosen (the full record: `GET /v1/leads/{id}/decision`)."""
+
+    via: str = Field(description="dedupe, account, open_lead, rule, fallback_pool, fallback_owner")
+    policy_name: str | None = None
+    policy_version: int | None = None
+    pool: str | None = None
+    strategy: str | None = None
+
+
 class LeadAssignedData(Contract):
     lead_id: UUID
     lead_key: str
@@ -141,6 +176,12 @@ class LeadAssignedData(Contract):
     score: Score
     reason: str = Field(description="Why this salesperson, in one sentence.")
     assigned_at: AwareDatetime
+    decision_summary: DecisionSummary | None = None
+    sales_kit: SalesKit | None = Field(default=None, description="The campaign's, if it has one.")
+    sla_deadline: AwareDatetime | None = Field(
+        default=None,
+        description="Accept by then (the campaign's SLA in the salesperson's business hours).",
+    )
 
 
 OutcomeKind = Literal[
@@ -156,6 +197,15 @@ class LeadOutcomeData(Contract):
     reason: str | None = None
     value: float | None = Field(default=None, ge=0, description="Deal value when won.")
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    channel: Literal["call", "email", "meeting"] | None = Field(
+        default=None, description="How the salesperson touched the lead (contacted)."
+    )
+    assignment_id: UUID | None = Field(
+        default=None, description="The assignment the outcome belongs to."
+    )
+    reassigned_to: UUID | None = Field(
+        default=None, description="Who has the lead now, after a rejection or a missed SLA."
+    )
 
 
 class LeadReceived(Event):

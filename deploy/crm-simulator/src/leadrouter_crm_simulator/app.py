@@ -1,7 +1,10 @@
 """The simulator's HTTP API: what the router posts, and what tests read back."""
 
+import hashlib
+import hmac
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -50,7 +53,19 @@ def _summary(body: Any) -> str:
         return "an assignment in an unknown shape"
 
 
-def create_app() -> FastAPI:
+def signature_valid(secret: str, request: Request, body: bytes, *, tolerance_s: int = 300) -> bool:
+    """The router's signed webhook (docs/crm.md): HMAC-SHA256 of ``timestamp.body``."""
+    timestamp = request.headers.get("x-leadrouter-timestamp", "")
+    header = request.headers.get("x-leadrouter-signature", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance_s:
+        return False
+    signed = timestamp.encode() + b"." + body
+    expected = "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(expected, part.strip()) for part in header.split(","))
+
+
+def create_app(signing_secret: str | None = None) -> FastAPI:
+    """With ``signing_secret``, unsigned or wrongly signed posts are answered 401."""
     app = FastAPI(title="CRM simulator", version="0.1.0")
     record = CrmRecord()
 
@@ -67,7 +82,9 @@ def create_app() -> FastAPI:
             body = raw.decode(errors="replace")
         key = request.headers.get("idempotency-key")
         status = 200
-        if record.failure is not None and record.failures_left > 0:
+        if signing_secret is not None and not signature_valid(signing_secret, request, raw):
+            status = 401
+        elif record.failure is not None and record.failures_left > 0:
             record.failures_left -= 1
             status = record.failure.status
         elif key is not None and key in record.assignments:

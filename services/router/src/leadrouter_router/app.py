@@ -7,6 +7,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
@@ -18,18 +19,26 @@ from leadrouter_router.campaigns.endpoints import router as campaigns_router
 from leadrouter_router.config.endpoints import add_setup_schema
 from leadrouter_router.config.endpoints import router as config_router
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
+from leadrouter_router.crm.endpoints import router as deliveries_router
+from leadrouter_router.crm.metrics import DeliveryMetrics
 from leadrouter_router.leads.endpoints import router as leads_router
 from leadrouter_router.leads.handlers import RecheckUnassigned, RouteScoredLeads
 from leadrouter_router.leads.service import CRM_KIND, KAFKA_KIND
+from leadrouter_router.outcomes.endpoints import router as outcomes_router
+from leadrouter_router.outcomes.metrics import OutcomeMetrics
 from leadrouter_router.platform.auth import ApiKeys
 from leadrouter_router.platform.db import create_engine, migrate, ping, session_factory
 from leadrouter_router.platform.kafka_delivery import KafkaDeliverer
-from leadrouter_router.platform.outbox import OutboxRelay
+from leadrouter_router.platform.outbox import Deliverer, OutboxRelay
+from leadrouter_router.reports.endpoints import router as reports_router
 from leadrouter_router.routing.endpoints import router as routing_router
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.salespeople.demo import seed_demo_team
 from leadrouter_router.salespeople.endpoints import router as salespeople_router
 from leadrouter_router.settings import Settings
+from leadrouter_router.sla.handlers import CheckServiceLevels
+from leadrouter_router.sla.service import WEBHOOK_KIND
+from leadrouter_router.sla.webhook import ManagerWebhook
 from leadrouter_router.state import RouterState
 from leadrouter_router.territories.endpoints import router as territories_router
 from leadrouter_runtime.health import ReadinessCheck, health_router
@@ -48,6 +57,8 @@ def _utc_now() -> datetime:
 def create_app(settings: Settings) -> FastAPI:
     registry = CollectorRegistry()
     metrics = RoutingMetrics(registry)
+    outcome_metrics = OutcomeMetrics(registry)
+    delivery_metrics = DeliveryMetrics(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,10 +79,21 @@ def create_app(settings: Settings) -> FastAPI:
             http = create_http_client(settings.crm)
             stack.push_async_callback(http.aclose)
 
+            deliverers: dict[str, Deliverer] = {}
+            manager_url = settings.sla.manager_webhook_url
+            if manager_url is not None:
+                # Its own client: the CRM client carries the CRM's credentials.
+                webhook_http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
+                stack.push_async_callback(webhook_http.aclose)
+                token = settings.sla.manager_webhook_token
+                deliverers[WEBHOOK_KIND] = ManagerWebhook(
+                    manager_url, webhook_http, token=token.get_secret_value() if token else None
+                )
             relay = OutboxRelay(
                 sessions=sessions,
-                deliverers={
-                    CRM_KIND: CrmDeliverer(settings.crm, http),
+                deliverers=deliverers
+                | {
+                    CRM_KIND: CrmDeliverer(settings.crm, http, metrics=delivery_metrics),
                     KAFKA_KIND: KafkaDeliverer(producer),
                 },
                 clock=_utc_now,
@@ -80,6 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
                 lease_s=settings.outbox.lease_s,
                 backoff_base_s=settings.outbox.backoff_base_s,
                 backoff_max_s=settings.outbox.backoff_max_s,
+                on_backlog=delivery_metrics.observe_backlog,
             )
             relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
             stack.push_async_callback(_cancel, relay_task)
@@ -95,6 +118,21 @@ def create_app(settings: Settings) -> FastAPI:
             )
             recheck_task = asyncio.create_task(recheck.run(), name="recheck-unassigned")
             stack.push_async_callback(_cancel, recheck_task)
+
+            service_levels = CheckServiceLevels(
+                sessions=sessions,
+                assigned_topic=kafka.topic(topics.LEADS_ASSIGNED),
+                clock=_utc_now,
+                on_committed=relay.wake,
+                interval_s=settings.sla.check_interval_s,
+                batch_size=settings.sla.batch_size,
+                notify_manager=manager_url is not None,
+                metrics=outcome_metrics,
+                routing_metrics=metrics,
+            )
+            app.state.service_levels = service_levels
+            sla_task = asyncio.create_task(service_levels.run(), name="service-levels")
+            stack.push_async_callback(_cancel, sla_task)
 
             consumer = BatchConsumer(
                 settings=kafka,
@@ -130,6 +168,8 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.state.routing_metrics = metrics
+    app.state.outcome_metrics = outcome_metrics
 
     async def on_integrity_error(_: Request, exc: Exception) -> Response:
         # A unique key taken by a concurrent request between our check and the commit.
@@ -177,6 +217,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(metrics_router(registry))
     for domain_router in (
         leads_router,
+        outcomes_router,
+        reports_router,
+        deliveries_router,
         routing_router,
         salespeople_router,
         territories_router,

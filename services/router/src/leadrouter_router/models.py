@@ -3,6 +3,7 @@
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
+from leadrouter_router.outcomes.models import CallbackRow
 from leadrouter_router.platform.outbox import OutboxRow
 from leadrouter_router.routing.models import DecisionRow, PoolRotationRow, RoutingPolicyRow
 from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
@@ -11,6 +12,7 @@ from leadrouter_router.territories.models import TerritoryRow
 __all__ = [
     "AccountRow",
     "AssignmentRow",
+    "CallbackRow",
     "CampaignRow",
     "DecisionRow",
     "LeadRow",

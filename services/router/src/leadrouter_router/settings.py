@@ -15,11 +15,42 @@ class DatabaseSettings(BaseModel):
     echo: bool = False
 
 
+class HubSpotSettings(BaseModel):
+    base_url: str = "https://api.hubapi.com"
+
+
+class SalesforceSettings(BaseModel):
+    instance_url: str = Field(
+        default="https://example.my.salesforce.com", description="The org's My Domain URL."
+    )
+    api_version: str = Field(default="v60.0", pattern=r"^v\d+\.\d$")
+    lead_external_id_field: str = Field(
+        default="Leadrouter_Lead_Id__c", description="External id field on Lead (upsert key)."
+    )
+    task_external_id_field: str = Field(
+        default="Leadrouter_Assignment_Id__c", description="External id field on Task."
+    )
+
+
 class CrmSettings(BaseModel):
-    url: str = "http://127.0.0.1:8003/assignments"
-    token: SecretStr | None = Field(default=None, description="Sent as a bearer token if set.")
-    timeout_s: float = Field(default=10.0, gt=0)
-    max_concurrency: int = Field(default=8, ge=1)
+    kind: Literal["generic", "hubspot", "salesforce"] = Field(
+        default="generic", description="Which adapter delivers assignments (docs/crm.md)."
+    )
+    url: str = Field(
+        default="http://127.0.0.1:8003/assignments", description="The generic webhook's URL."
+    )
+    token: SecretStr | None = Field(
+        default=None, description="Bearer token: HubSpot private app, Salesforce OAuth, webhook."
+    )
+    signing_secret: SecretStr | None = Field(
+        default=None, description="Signs generic webhooks (HMAC-SHA256) when set."
+    )
+    timeout_s: float = Field(default=10.0, gt=0, description="Read and write timeout.")
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    pool_timeout_s: float = Field(default=5.0, gt=0, description="Wait for a free connection.")
+    max_concurrency: int = Field(default=8, ge=1, description="Requests in flight at most.")
+    hubspot: HubSpotSettings = HubSpotSettings()
+    salesforce: SalesforceSettings = SalesforceSettings()
 
 
 class OutboxSettings(BaseModel):
@@ -35,6 +66,19 @@ class RoutingSettings(BaseModel):
         default=30.0, gt=0, description="How often unassigned leads are tried again."
     )
     recheck_batch_size: int = Field(default=200, ge=1)
+
+
+class SlaSettings(BaseModel):
+    check_interval_s: float = Field(
+        default=30.0, gt=0, description="How often service-level deadlines are checked."
+    )
+    batch_size: int = Field(default=200, ge=1)
+    manager_webhook_url: str | None = Field(
+        default=None, description="Receives a JSON notification for every missed SLA."
+    )
+    manager_webhook_token: SecretStr | None = Field(
+        default=None, description="Sent as a bearer token to the manager webhook if set."
+    )
 
 
 Scope = Literal["admin", "crm", "read"]
@@ -71,6 +115,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = OutboxSettings()
     routing: RoutingSettings = RoutingSettings()
     auth: AuthSettings = AuthSettings()
+    sla: SlaSettings = SlaSettings()
     seed_demo_salespeople: bool = Field(
         default=False, description="Create the demo sales team when there is no salesperson."
     )

@@ -1,69 +1,80 @@
-"""Posts assignments to the CRM's REST endpoint (the generic JSON webhook).
+"""Delivers assignments from the outbox to the CRM the settings name.
 
-Every attempt carries the assignment id as ``Idempotency-Key`` so that a retry
-after a lost answer cannot make the CRM record the assignment twice.
+Every attempt carries the assignment id as the idempotency key (a header for the
+generic webhook, an external id or a note marker for HubSpot and Salesforce: see
+docs/crm.md) so that a retry after a lost answer cannot record the assignment
+twice. Transport errors, 5xx and 429 are retried by the relay; any other answer
+that is not a success, redirects included, is permanent: kept with the CRM's answer.
 """
 
 import asyncio
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
+import structlog
 
+from leadrouter_router.crm.adapters import CrmAdapter, adapter_for
+from leadrouter_router.crm.metrics import DeliveryMetrics
 from leadrouter_router.platform.outbox import (
     OutboxMessage,
     PermanentDeliveryError,
     RetryableDeliveryError,
 )
 from leadrouter_router.settings import CrmSettings
+from leadrouter_schemas import LeadAssigned, decode_as
 
-
-def retry_after_s(value: str | None, *, now: datetime) -> float | None:
-    """``Retry-After`` as seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
-    except (TypeError, ValueError):
-        return None
+log = structlog.get_logger(__name__)
 
 
 class CrmDeliverer:
-    def __init__(self, settings: CrmSettings, client: httpx.AsyncClient) -> None:
-        self._settings = settings
+    """The outbox's ``crm`` deliverer: bounded concurrency, one adapter, metrics."""
+
+    def __init__(
+        self,
+        settings: CrmSettings,
+        client: httpx.AsyncClient,
+        *,
+        metrics: DeliveryMetrics | None = None,
+        adapter: CrmAdapter | None = None,
+    ) -> None:
         self._client = client
+        self._adapter = adapter or adapter_for(settings)
+        self._metrics = metrics
         self._slots = asyncio.Semaphore(settings.max_concurrency)
 
     async def __call__(self, message: OutboxMessage) -> None:
-        headers = {
-            "Content-Type": "application/json",
-            "Idempotency-Key": message.idempotency_key,
-            "X-Correlation-ID": message.headers.get("correlation-id", ""),
-        }
-        if self._settings.token is not None:
-            headers["Authorization"] = f"Bearer {self._settings.token.get_secret_value()}"
-        async with self._slots:
-            try:
-                response = await self._client.post(
-                    self._settings.url, content=message.payload, headers=headers
-                )
-            except httpx.TransportError as error:
-                raise RetryableDeliveryError(f"CRM unreachable: {error!r}") from error
-        if response.is_success:
-            return
-        answer = f"CRM answered {response.status_code}: {response.text[:500]}"
-        if response.status_code == 429 or response.status_code >= 500:
-            raise RetryableDeliveryError(
-                answer,
-                retry_after_s=retry_after_s(
-                    response.headers.get("Retry-After"), now=datetime.now(UTC)
-                ),
-            )
-        raise PermanentDeliveryError(answer)
+        try:
+            event = decode_as(message.payload.encode(), LeadAssigned)
+        except ValueError as error:
+            self._count("failed")
+            raise PermanentDeliveryError(f"not a lead.assigned event: {error}") from error
+        try:
+            async with self._slots:
+                await self._adapter.deliver(self._client, event, message)
+        except httpx.TransportError as error:
+            self._count("retried")
+            raise RetryableDeliveryError(f"CRM unreachable: {error!r}") from error
+        except RetryableDeliveryError:
+            self._count("retried")
+            raise
+        except PermanentDeliveryError:
+            self._count("failed")
+            raise
+        self._count("delivered")
+
+    def _count(self, result: str) -> None:
+        if self._metrics is not None:
+            self._metrics.delivered(self._adapter.name, result)
 
 
 def create_http_client(settings: CrmSettings) -> httpx.AsyncClient:
-    # No redirects: an assignment must not be posted to a host we were not told about.
-    return httpx.AsyncClient(timeout=settings.timeout_s, follow_redirects=False)
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.timeout_s,
+            connect=settings.connect_timeout_s,
+            pool=settings.pool_timeout_s,
+        ),
+        limits=httpx.Limits(max_connections=settings.max_concurrency),
+        # No redirect is followed, not even to the same host: an assignment goes only
+        # where we were told, and a moved endpoint is a configuration to fix (permanent).
+        follow_redirects=False,
+    )

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrouter_router.platform.db import Base
@@ -45,3 +45,15 @@ class AssignmentRow(Base):
     strategy: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(500))
     assigned_at: Mapped[datetime]
+    # The salesperson's side of it (docs/outcomes.md): the state machine's stage, the
+    # SLA deadlines (data, so timers survive restarts) and when each step happened.
+    stage: Mapped[str] = mapped_column(
+        String(20), default="new", server_default="new", doc="See outcomes/states.py."
+    )
+    sla_armed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    accept_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    touch_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None]
+    first_touch_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None] = mapped_column(doc="Rejected, breached or final.")
+    end_reason: Mapped[str | None] = mapped_column(String(500))

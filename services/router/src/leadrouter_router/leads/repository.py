@@ -110,3 +110,20 @@ async def list_assignments(
     if assigned_until is not None:
         query = query.where(AssignmentRow.assigned_at < assigned_until)
     return (await session.scalars(query)).all()
+
+
+async def previous_owners(
+    session: AsyncSession, lead_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """Everyone each lead was ever assigned to (re-routing never goes back to them)."""
+    if not lead_ids:
+        return {}
+    rows = await session.execute(
+        select(AssignmentRow.lead_id, AssignmentRow.salesperson_id).where(
+            AssignmentRow.lead_id.in_(lead_ids)
+        )
+    )
+    owners: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for lead_id, person in rows.all():
+        owners.setdefault(lead_id, set()).add(person)
+    return {lead_id: frozenset(people) for lead_id, people in owners.items()}

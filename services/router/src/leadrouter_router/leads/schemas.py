@@ -17,6 +17,13 @@ class AssignmentOut(BaseModel):
     strategy: str | None
     reason: str
     assigned_at: datetime
+    stage: str = Field(default="new", description="new, accepted, contacted, or how it ended.")
+    accept_due_at: datetime | None = Field(default=None, description="SLA: accept by.")
+    touch_due_at: datetime | None = Field(default=None, description="SLA: first touch by.")
+    accepted_at: datetime | None = None
+    first_touch_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
 
 
 class LeadOut(BaseModel):

@@ -9,16 +9,18 @@ per table and batch (no unit of work per row: a batch is hundreds of leads).
 
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.campaigns import repository as campaigns
+from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.leads import repository
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.platform import outbox
@@ -29,6 +31,7 @@ from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.routing.models import DecisionRow
 from leadrouter_router.routing.policy import Policy
 from leadrouter_router.routing.snapshot import current_policies, load_context, policy_for
+from leadrouter_router.sla.deadlines import business_deadline, target_minutes
 from leadrouter_schemas import (
     LeadAssigned,
     LeadAssignedData,
@@ -37,6 +40,7 @@ from leadrouter_schemas import (
     Salesperson,
     encode,
 )
+from leadrouter_schemas.leads import DecisionSummary, SalesKit
 
 log = structlog.get_logger(__name__)
 
@@ -101,6 +105,7 @@ class _Pending:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     assignments: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, object]] = field(default_factory=list)
+    campaigns: Mapping[str, CampaignRow] = field(default_factory=dict)
 
 
 def _assigned_event(
@@ -111,6 +116,8 @@ def _assigned_event(
     person: Person,
     correlation_id: str,
     causation_id: uuid.UUID,
+    decision: Decision,
+    campaign: CampaignRow | None,
 ) -> LeadAssigned:
     return LeadAssigned(
         event_id=assignment["id"],
@@ -130,8 +137,47 @@ def _assigned_event(
             score=data.score,
             reason=assignment["reason"],
             assigned_at=assignment["assigned_at"],
+            decision_summary=DecisionSummary(
+                via=decision.via,
+                policy_name=decision.record["policy"]["name"],
+                policy_version=decision.record["policy"]["version"],
+                pool=decision.pool,
+                strategy=decision.strategy,
+            ),
+            sales_kit=_sales_kit(campaign),
+            sla_deadline=_accept_deadline(campaign, data, person, assignment["assigned_at"]),
         ),
     )
+
+
+def _sales_kit(campaign: CampaignRow | None) -> SalesKit | None:
+    if campaign is None or not campaign.sales_kit:
+        return None
+    try:
+        return SalesKit.model_validate(campaign.sales_kit)
+    except ValidationError as error:  # a kit stored in another shape must not stop routing
+        log.warning(
+            "routing.sales_kit_unreadable", campaign_id=campaign.campaign_id, error=str(error)
+        )
+        return None
+
+
+def _accept_deadline(
+    campaign: CampaignRow | None, data: LeadScoredData, person: Person, assigned_at: datetime
+) -> datetime | None:
+    """When the salesperson must accept: the campaign's target for the lead's grade,
+    in the salesperson's business hours (as the SLA checks count it)."""
+    if campaign is None:
+        return None
+    minutes = target_minutes(campaign.sla or {}, data.score.grade, "accept_within_minutes")
+    if minutes is None:
+        return None
+    try:
+        return business_deadline(
+            assigned_at, minutes, person.working_hours, person.time_zone, person.holidays
+        )
+    except ValueError:
+        return None  # no working time at all: the SLA checks decide what that means
 
 
 def _timed_decide(
@@ -208,6 +254,8 @@ def _apply(
         person=person,
         correlation_id=correlation_id,
         causation_id=scored_event_id or decision_id,
+        decision=decision,
+        campaign=pending.campaigns.get(lead.campaign_id),
     )
     pending.messages.extend(_announce(event, assigned_topic=assigned_topic, now=now))
     context.load.assign(person.id, pool=decision.pool, value=lead.value)
@@ -300,7 +348,7 @@ async def route_scored_leads(
     context = await load_context(session, facts, now=now)
     rotations_before = dict(context.load.last_in_pool)
     policies = await current_policies(session)
-    pending = _Pending()
+    pending = _Pending(campaigns=campaign_rows)
     for scored, fact in zip(fresh.values(), facts, strict=True):
         assert fact.lead_id is not None
         policy = _policy(policies, campaign_policies, fact.campaign_id)
@@ -369,28 +417,49 @@ async def reroute_unassigned(
         if metrics is not None:
             metrics.unassigned.set(0)
         return []
+    return await route_again(
+        session, rows, now=now, assigned_topic=assigned_topic, metrics=metrics, keep_waiting=True
+    )
+
+
+async def route_again(
+    session: AsyncSession,
+    rows: Sequence[LeadRow],
+    *,
+    now: datetime,
+    assigned_topic: str,
+    metrics: RoutingMetrics | None = None,
+    keep_waiting: bool = False,
+) -> list[Routed]:
+    """Route stored leads again, never to anyone who already had them (a rejection, a
+    missed SLA, or a lead waiting unassigned). Nobody eligible: the lead waits
+    unassigned (``keep_waiting``: it already does, and nothing new is recorded)."""
     campaign_rows = await campaigns.by_ids(session, {row.campaign_id for row in rows})
     products = {cid: row.product_line for cid, row in campaign_rows.items()}
     campaign_policies = {cid: row.policy_name for cid, row in campaign_rows.items()}
+    had = await repository.previous_owners(session, [row.id for row in rows])
     datas = [LeadScoredData.model_validate(row.scored) for row in rows]
     facts = [
-        LeadFacts.from_scored(
-            data,
-            received_at=row.received_at,
-            lead_id=row.id,
-            product_line=products.get(row.campaign_id),
+        replace(
+            LeadFacts.from_scored(
+                data,
+                received_at=row.received_at,
+                lead_id=row.id,
+                product_line=products.get(row.campaign_id),
+            ),
+            previous_owners=had.get(row.id, frozenset()),
         )
         for row, data in zip(rows, datas, strict=True)
     ]
     context = await load_context(session, facts, now=now)
     rotations_before = dict(context.load.last_in_pool)
     policies = await current_policies(session)
-    pending = _Pending()
+    pending = _Pending(campaigns=campaign_rows)
     routed = []
     for row, data, fact in zip(rows, datas, facts, strict=True):
         policy = _policy(policies, campaign_policies, row.campaign_id)
         decision = _timed_decide(fact, context, policy, now=now, metrics=metrics)
-        if decision.outcome != "assigned":
+        if keep_waiting and decision.outcome != "assigned":
             continue  # still waiting: no new record every time it is tried
         _apply(
             decision,

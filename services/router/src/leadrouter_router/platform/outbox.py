@@ -12,10 +12,10 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import JSON, String, Text, insert, select
+from sqlalchemy import JSON, String, Text, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,6 +69,58 @@ class PermanentDeliveryError(Exception):
 Deliverer = Callable[[OutboxMessage], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """Pending messages of one kind, and how long the oldest has waited."""
+
+    pending: int
+    oldest_age_s: float
+
+
+BacklogObserver = Callable[[Mapping[str, Backlog]], None]
+
+
+async def backlog(session: AsyncSession, *, now: datetime) -> dict[str, Backlog]:
+    """Pending messages by kind (one indexed, grouped query)."""
+    rows = (
+        await session.execute(
+            select(OutboxRow.kind, func.count(), func.min(OutboxRow.created_at))
+            .where(OutboxRow.status == "pending")
+            .group_by(OutboxRow.kind)
+        )
+    ).all()
+    return {
+        kind: Backlog(pending=count, oldest_age_s=max(0.0, (now - _aware(oldest)).total_seconds()))
+        for kind, count, oldest in rows
+    }
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything the router writes is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def messages_with_key(session: AsyncSession, *, kind: str, key: str) -> list[OutboxRow]:
+    """Every message of ``kind`` for one key (e.g. a lead's CRM deliveries), oldest first."""
+    return list(
+        (
+            await session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.kind == kind, OutboxRow.key == key)
+                .order_by(OutboxRow.created_at, OutboxRow.id)
+            )
+        ).all()
+    )
+
+
+def schedule_retry(row: OutboxRow, *, now: datetime) -> bool:
+    """Make a failed message due now (its attempts kept); False if it was not failed."""
+    if row.status != "failed":
+        return False
+    row.status, row.next_attempt_at = "pending", now
+    return True
+
+
 def enqueue(
     session: AsyncSession,
     *,
@@ -114,6 +166,7 @@ class OutboxRelay:
         lease_s: float,
         backoff_base_s: float,
         backoff_max_s: float,
+        on_backlog: BacklogObserver | None = None,
     ) -> None:
         self._sessions = sessions
         self._deliverers = deliverers
@@ -124,6 +177,7 @@ class OutboxRelay:
         self._backoff_base_s = backoff_base_s
         self._backoff_max_s = backoff_max_s
         self._wakeup = asyncio.Event()
+        self._on_backlog = on_backlog
 
     def wake(self) -> None:
         """New messages were committed: deliver now rather than at the next poll."""
@@ -133,6 +187,7 @@ class OutboxRelay:
         while True:
             try:
                 delivered = await self.deliver_due()
+                await self.observe_backlog()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -142,6 +197,13 @@ class OutboxRelay:
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
+
+    async def observe_backlog(self) -> None:
+        """Tell the observer (the metrics) what is still pending, by kind."""
+        if self._on_backlog is None:
+            return
+        async with self._sessions() as session:
+            self._on_backlog(await backlog(session, now=self._clock()))
 
     async def deliver_due(self) -> int:
         """Claim the messages that are due, deliver them, record each result."""

@@ -1,0 +1,90 @@
+"""``GET /v1/reports/funnel``: what became of a period's leads (read scope)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
+from leadrouter_router.reports import repository
+from leadrouter_router.reports.funnel import campaign_funnels, pool_fairness, salesperson_loads
+from leadrouter_router.reports.schemas import (
+    CampaignFunnelOut,
+    FunnelReport,
+    PoolOut,
+    SalespersonOut,
+    SpreadOut,
+)
+from leadrouter_router.state import Session
+from leadrouter_runtime.problems import Problem
+
+DEFAULT_PERIOD = timedelta(days=30)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **AUTH_RESPONSES,
+    400: problem_entry("The period ends before it starts"),
+    422: problem_entry("A query parameter is not valid"),
+}
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+class EmptyPeriod(Problem):
+    status = 400
+    title = "The period ends before it starts"
+
+
+@router.get(
+    "/funnel",
+    dependencies=[Depends(require("read"))],
+    responses=RESPONSES,
+    response_model_by_alias=True,
+    summary="Funnel per campaign; load, SLA and conversion per salesperson; fairness per pool",
+)
+async def funnel(
+    session: Session,
+    campaign_id: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(alias="to", description="Received before (default: now).")
+    ] = None,
+) -> FunnelReport:
+    until = until or datetime.now(UTC)
+    since = since or until - DEFAULT_PERIOD
+    if until <= since:
+        raise EmptyPeriod(f"from ({since.isoformat()}) must be before to ({until.isoformat()}).")
+    leads, assignments = await repository.period_facts(
+        session, since=since, until=until, campaign_id=campaign_id
+    )
+    members = await repository.pool_members(session)
+    return FunnelReport(
+        since=since,
+        until=until,
+        campaign_id=campaign_id,
+        campaigns=[
+            CampaignFunnelOut(
+                campaign_id=f.campaign_id,
+                received=f.received,
+                valid=f.valid,
+                **f.counts,
+                rates=dict(f.rates),
+                time_to_assign=SpreadOut(**_spread(f.time_to_assign)),
+                time_to_first_touch=SpreadOut(**_spread(f.time_to_first_touch)),
+            )
+            for f in campaign_funnels(leads, assignments)
+        ],
+        salespeople=[
+            SalespersonOut.model_validate(load, from_attributes=True)
+            for load in salesperson_loads(assignments)
+        ],
+        pools=[
+            PoolOut.model_validate(pool, from_attributes=True)
+            for pool in pool_fairness(assignments, members)
+        ],
+    )
+
+
+def _spread(spread: Any) -> dict[str, Any]:
+    return {"count": spread.count, "p50_s": spread.p50_s, "p90_s": spread.p90_s}

@@ -1,0 +1,47 @@
+"""All SQL of the reports: the facts of the leads received in a period."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadrouter_router.leads.models import AssignmentRow, LeadRow
+from leadrouter_router.reports.funnel import AssignmentFact, LeadFact
+from leadrouter_router.routing import repository as routing
+
+
+async def period_facts(
+    session: AsyncSession, *, since: datetime, until: datetime, campaign_id: str | None
+) -> tuple[list[LeadFact], list[AssignmentFact]]:
+    """The leads received in [since, until) and every assignment they had."""
+    leads = select(LeadRow.id, LeadRow.campaign_id, LeadRow.received_at, LeadRow.status).where(
+        LeadRow.received_at >= since, LeadRow.received_at < until
+    )
+    if campaign_id is not None:
+        leads = leads.where(LeadRow.campaign_id == campaign_id)
+    lead_facts = [LeadFact(*row) for row in (await session.execute(leads)).all()]
+    in_period = leads.with_only_columns(LeadRow.id).scalar_subquery()
+    assignments = select(
+        AssignmentRow.lead_id,
+        AssignmentRow.salesperson_id,
+        AssignmentRow.pool,
+        AssignmentRow.assigned_at,
+        AssignmentRow.stage,
+        AssignmentRow.accepted_at,
+        AssignmentRow.first_touch_at,
+        AssignmentRow.accept_due_at,
+        AssignmentRow.touch_due_at,
+        AssignmentRow.ended_at,
+    ).where(AssignmentRow.lead_id.in_(in_period))
+    assignment_facts = [
+        AssignmentFact(**row._asdict()) for row in (await session.execute(assignments)).all()
+    ]
+    return lead_facts, assignment_facts
+
+
+async def pool_members(session: AsyncSession) -> dict[str, list[uuid.UUID]]:
+    members: dict[str, list[uuid.UUID]] = {}
+    for pool, person in await routing.pool_members(session):
+        members.setdefault(pool, []).append(person)
+    return members

@@ -1,0 +1,119 @@
+"""Shared by the CRM delivery tests: settings with keys, leads in, what came out."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+
+from leadrouter_router.settings import (
+    ApiKey,
+    AuthSettings,
+    CrmSettings,
+    DatabaseSettings,
+    OutboxSettings,
+    Settings,
+)
+from leadrouter_runtime.settings import KafkaSettings
+from leadrouter_schemas import Company, LeadScored, encode, topics
+from tests.support.kafka import produce
+from tests.support.samples import scored as sample_scored
+from tests.support.waiting import eventually
+
+ADMIN_KEY = "admin-key-0123456789abcdef"
+READ_KEY = "read-key-0123456789abcdef"
+ADMIN = {"X-API-Key": ADMIN_KEY}
+READ = {"X-API-Key": READ_KEY}
+
+
+def settings(*, kafka: str, prefix: str, database_url: str, crm: CrmSettings) -> Settings:
+    return Settings(
+        kafka=KafkaSettings(
+            bootstrap_servers=kafka,
+            topic_prefix=prefix,
+            client_id="router-test",
+            group_id=f"{prefix}router",
+        ),
+        db=DatabaseSettings(url=database_url),
+        crm=crm,
+        outbox=OutboxSettings(poll_interval_s=0.1, backoff_base_s=0.05, backoff_max_s=0.3),
+        auth=AuthSettings(
+            api_keys=[
+                ApiKey(name="ops", key=SecretStr(ADMIN_KEY), scope="admin"),
+                ApiKey(name="dashboard", key=SecretStr(READ_KEY), scope="read"),
+            ]
+        ),
+        seed_demo_salespeople=True,
+    )
+
+
+def scored(n: int) -> LeadScored:
+    """A scored lead of a company of its own, so the circuit does not pick the owner."""
+    event = sample_scored(f"lead{n}@company{n}.example", f"corr-{n}")
+    lead = event.data.lead.model_copy(update={"company": Company(name=f"Company {n}")})
+    return event.model_copy(update={"data": event.data.model_copy(update={"lead": lead})})
+
+
+async def send_leads(kafka: str, prefix: str, numbers: range) -> None:
+    await produce(kafka, prefix + topics.LEADS_SCORED, [encode(scored(n)) for n in numbers])
+
+
+async def deliveries(router: httpx.AsyncClient, count: int) -> list[dict[str, Any]]:
+    """Every lead's CRM deliveries, once ``count`` leads are stored."""
+
+    async def stored() -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = (await router.get("/v1/leads", headers=READ)).json()["items"]
+        return items if len(items) >= count else None
+
+    leads = await eventually(stored, what=f"{count} leads")
+    found: list[dict[str, Any]] = []
+    for lead in leads:
+        answer = await router.get(f"/v1/leads/{lead['id']}/deliveries", headers=READ)
+        assert answer.status_code == 200, answer.text
+        found += answer.json()["items"]
+    return found
+
+
+async def settled(router: httpx.AsyncClient, count: int, status: str) -> list[dict[str, Any]]:
+    """Wait until ``count`` leads each have a delivery, all in ``status``."""
+
+    async def done() -> list[dict[str, Any]] | None:
+        found = await deliveries(router, count)
+        return found if len(found) >= count and {d["status"] for d in found} == {status} else None
+
+    return await eventually(done, timeout_s=15, what=f"{count} deliveries {status}")
+
+
+async def metric(router: httpx.AsyncClient, name: str, **labels: str) -> float | None:
+    text = (await router.get("/metrics")).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return None
+
+
+@asynccontextmanager
+async def serving_on(app: FastAPI, port: int) -> AsyncIterator[str]:
+    """Like ``tests.support.servers.serving``, on a given port (a CRM that comes back)."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool | None:
+        if task.done():
+            task.result()
+        return server.started or None
+
+    try:
+        await eventually(started, timeout_s=30, interval_s=0.02, what="server start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=30)

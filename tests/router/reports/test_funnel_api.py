@@ -1,0 +1,89 @@
+"""GET /v1/reports/funnel over what the router stored (SQLite and PostgreSQL)."""
+
+from datetime import UTC, datetime, timedelta
+
+from tests.router.api_support import CRM, READ
+from tests.router.outcomes.support import assigned_lead, outcome_router
+
+
+async def test_the_funnel_reports_a_period_of_a_campaign(
+    kafka: str, topic_prefix: str, database_url: str
+) -> None:
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    async with outcome_router(kafka=kafka, prefix=topic_prefix, database_url=database_url) as (
+        client,
+        _,
+    ):
+        won = await assigned_lead(client, kafka, topic_prefix)
+        await assigned_lead(client, kafka, topic_prefix)
+        other = await assigned_lead(client, kafka, topic_prefix, campaign_id="autumn-demo")
+        for action, body in (
+            ("accept", {}),
+            ("activity", {"channel": "meeting"}),
+            ("outcome", {"outcome": "won", "value": 900, "currency": "EUR"}),
+        ):
+            answer = await client.post(
+                f"/v1/leads/{won['id']}/{action}",
+                json={"event_id": f"{won['id']}-{action}", **body},
+                headers=CRM,
+            )
+            assert answer.status_code == 200, answer.text
+        until = datetime.now(UTC) + timedelta(minutes=1)
+        report = await client.get(
+            "/v1/reports/funnel",
+            params={
+                "campaign_id": "spring-demo",
+                "from": since.isoformat(),
+                "to": until.isoformat(),
+            },
+            headers=READ,
+        )
+        everything = await client.get("/v1/reports/funnel", headers=READ)
+        backwards = await client.get(
+            "/v1/reports/funnel",
+            params={"from": until.isoformat(), "to": since.isoformat()},
+            headers=READ,
+        )
+
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert body["campaign_id"] == "spring-demo"
+    assert datetime.fromisoformat(body["from"]) == since
+    assert datetime.fromisoformat(body["to"]) == until
+    (funnel,) = body["campaigns"]
+    assert {
+        k: funnel[k]
+        for k in (
+            "received",
+            "valid",
+            "assigned",
+            "accepted",
+            "contacted",
+            "won",
+            "lost",
+            "bought_elsewhere",
+        )
+    } == {
+        "received": 2,
+        "valid": 2,
+        "assigned": 2,
+        "accepted": 1,
+        "contacted": 1,
+        "won": 1,
+        "lost": 0,
+        "bought_elsewhere": 0,
+    }
+    assert funnel["rates"]["won"] == 0.5
+    assert funnel["time_to_assign"]["count"] == 2
+    assert funnel["time_to_first_touch"]["count"] == 1
+    assert funnel["time_to_first_touch"]["p50_s"] >= 0
+    assert sum(p["assignments"] for p in body["salespeople"]) == 2
+    assert sum(p["won"] for p in body["salespeople"]) == 1
+    (demo,) = [p for p in body["pools"] if p["pool"] == won["assignments"][0]["pool"]]
+    assert (demo["members"], demo["assignments"]) == (3, 2)
+    assert demo["gini"] is not None
+    assert 0 <= demo["gini"] < 1
+    campaigns = {c["campaign_id"] for c in everything.json()["campaigns"]}
+    assert {"spring-demo", other["campaign_id"]} <= campaigns
+    assert backwards.status_code == 400
+    assert backwards.headers["content-type"] == "application/problem+json"

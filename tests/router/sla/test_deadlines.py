@@ -1,0 +1,89 @@
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from leadrouter_router.sla.deadlines import business_deadline, target_minutes
+
+NINE_TO_FIVE = {day: ((time(9), time(17)),) for day in range(1, 6)}
+PARIS = "Europe/Paris"
+
+
+def test_without_a_schedule_the_deadline_is_wall_clock_minutes() -> None:
+    start = datetime(2026, 11, 28, 23, 50, tzinfo=UTC)
+    assert business_deadline(start, 30, {}, "UTC") == start + timedelta(minutes=30)
+
+
+def test_minutes_inside_the_working_day_count_directly() -> None:
+    start = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday 11:00 in Paris
+    assert business_deadline(start, 60, NINE_TO_FIVE, PARIS) == datetime(
+        2026, 11, 25, 11, 0, tzinfo=UTC
+    )
+
+
+def test_a_lead_arriving_friday_evening_is_due_monday_morning() -> None:
+    start = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # Friday 19:00 in Paris
+    # Monday 09:30 Paris (CET, UTC+1) = 08:30 UTC
+    assert business_deadline(start, 30, NINE_TO_FIVE, PARIS) == datetime(
+        2026, 11, 30, 8, 30, tzinfo=UTC
+    )
+
+
+def test_minutes_left_at_closing_carry_over_to_the_next_working_day() -> None:
+    start = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)  # Wednesday 16:30 Paris
+    # 30 minutes today, 30 tomorrow from 09:00 Paris (08:00 UTC)
+    assert business_deadline(start, 60, NINE_TO_FIVE, PARIS) == datetime(
+        2026, 11, 26, 8, 30, tzinfo=UTC
+    )
+
+
+def test_holidays_are_skipped() -> None:
+    start = datetime(2026, 12, 24, 15, 30, tzinfo=UTC)  # Thursday 16:30 Paris
+    holidays = {date(2026, 12, 25)}
+    # 30 minutes on the 24th, the 25th is a holiday, the weekend, then Monday 28th
+    assert business_deadline(start, 60, NINE_TO_FIVE, PARIS, holidays) == datetime(
+        2026, 12, 28, 8, 30, tzinfo=UTC
+    )
+
+
+def test_spring_forward_moves_the_opening_hour_in_utc() -> None:
+    # Paris goes from UTC+1 to UTC+2 on Sunday 29 March 2026.
+    start = datetime(2026, 3, 27, 15, 30, tzinfo=UTC)  # Friday 16:30 CET
+    # 30 minutes on Friday, 30 on Monday from 09:00 CEST = 07:00 UTC
+    assert business_deadline(start, 60, NINE_TO_FIVE, PARIS) == datetime(
+        2026, 3, 30, 7, 30, tzinfo=UTC
+    )
+
+
+def test_fall_back_moves_the_opening_hour_in_utc() -> None:
+    # New York goes from UTC-4 to UTC-5 on Sunday 1 November 2026.
+    start = datetime(2026, 10, 30, 20, 30, tzinfo=UTC)  # Friday 16:30 EDT
+    assert business_deadline(start, 60, NINE_TO_FIVE, "America/New_York") == datetime(
+        2026, 11, 2, 14, 30, tzinfo=UTC
+    )
+
+
+def test_a_night_shift_spanning_the_dst_night_counts_real_minutes() -> None:
+    # 00:00-06:00 local on the Sunday Paris springs forward holds 5 real hours.
+    night = {7: ((time(0), time(6)),)}
+    start = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # Sunday 00:00 CET
+    assert business_deadline(start, 300, night, PARIS) == datetime(
+        2026, 3, 29, 4, 0, tzinfo=UTC
+    )  # 06:00 CEST
+
+
+def test_a_schedule_without_working_time_has_no_deadline() -> None:
+    start = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="no time"):
+        business_deadline(start, 10, {1: ()}, PARIS)
+
+
+def test_naive_start_is_refused() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        business_deadline(datetime(2026, 11, 25, 10, 0), 10, NINE_TO_FIVE, PARIS)
+
+
+def test_a_grade_target_overrides_the_campaign_target() -> None:
+    sla = {"accept_within_minutes": 60, "by_grade": {"A": {"accept_within_minutes": 15}}}
+    assert target_minutes(sla, "A", "accept_within_minutes") == 15
+    assert target_minutes(sla, "B", "accept_within_minutes") == 60
+    assert target_minutes(sla, "B", "first_touch_within_minutes") is None
