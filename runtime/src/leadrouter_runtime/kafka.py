@@ -130,41 +130,52 @@ class BatchConsumer:
         return self._task is not None and not self._task.done()
 
     async def _run(self) -> None:
-        consumer = self._consumer
         while True:
-            polled: dict[
-                TopicPartition, list[ConsumerRecord[bytes, bytes]]
-            ] = await consumer.getmany(
-                timeout_ms=self._settings.poll_timeout_ms, max_records=self._settings.max_batch
-            )
-            if consumer.assignment():
-                self.assigned.set()
-            records = [record for batch in polled.values() for record in batch]
-            if not records:
-                continue
             try:
-                letters = await self._handler(records)
-                await send_all(self._producer, [dead_letter_record(x) for x in letters])
-                for letter in letters:
-                    log.warning(
-                        "kafka.dead_lettered",
-                        topic=letter.record.topic,
-                        partition=letter.record.partition,
-                        offset=letter.record.offset,
-                        reason=letter.reason,
-                    )
-                await consumer.commit(
-                    {
-                        tp: OffsetAndMetadata(batch[-1].offset + 1, "")
-                        for tp, batch in polled.items()
-                    }
-                )
+                await self._consume_one_batch()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # Infrastructure failure: offsets stay where they were, and the same
-                # records come again after a pause (at-least-once, nothing skipped).
-                log.exception("kafka.batch_failed", group_id=self._group_id, records=len(records))
-                for tp, batch in polled.items():
-                    consumer.seek(tp, batch[0].offset)
+                # Whatever failed (the poll itself, a rebalance mid-batch), the loop
+                # must not die quietly: pause, and poll again from the committed
+                # or re-positioned offsets.
+                log.exception("kafka.poll_failed", group_id=self._group_id)
                 await asyncio.sleep(self._retry_backoff_s)
+
+    async def _consume_one_batch(self) -> None:
+        consumer = self._consumer
+        polled: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = await consumer.getmany(
+            timeout_ms=self._settings.poll_timeout_ms, max_records=self._settings.max_batch
+        )
+        if consumer.assignment():
+            self.assigned.set()
+        records = [record for batch in polled.values() for record in batch]
+        if not records:
+            return
+        try:
+            letters = await self._handler(records)
+            await send_all(self._producer, [dead_letter_record(x) for x in letters])
+            for letter in letters:
+                log.warning(
+                    "kafka.dead_lettered",
+                    topic=letter.record.topic,
+                    partition=letter.record.partition,
+                    offset=letter.record.offset,
+                    reason=letter.reason,
+                )
+            await consumer.commit(
+                {tp: OffsetAndMetadata(batch[-1].offset + 1, "") for tp, batch in polled.items()}
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Infrastructure failure: offsets stay where they were, and the same
+            # records come again after a pause (at-least-once, nothing skipped).
+            # Partitions lost to a rebalance meanwhile resume from their commit
+            # in their new owner, so only those still ours are re-positioned.
+            log.exception("kafka.batch_failed", group_id=self._group_id, records=len(records))
+            still_ours = consumer.assignment()
+            for tp, batch in polled.items():
+                if tp in still_ours:
+                    consumer.seek(tp, batch[0].offset)
+            await asyncio.sleep(self._retry_backoff_s)
