@@ -1,6 +1,7 @@
 """The whole system as separate processes, as ``make run`` starts it: a webhook
 POST to the scorer ends in one stored assignment and one CRM delivery."""
 
+import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ def system(
                 "SCORER_KAFKA__GROUP_ID": f"{topic_prefix}scorer",
                 # No router publishes campaigns here yet: score with the default model.
                 "SCORER_ACCEPT_UNKNOWN_CAMPAIGNS": "true",
+                "SCORER_LOG__JSON": "true",
                 **{f"SCORER_KAFKA__{k}": v for k, v in kafka_env.items()},
             },
             tmp_path / "scorer.log",
@@ -48,13 +50,14 @@ def system(
                 "ROUTER_DB__URL": database_url,
                 "ROUTER_CRM__URL": f"{urls['crm']}/assignments",
                 "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
+                "ROUTER_LOG__JSON": "true",
                 **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
             },
             tmp_path / "router.log",
         ),
     ]
     try:
-        yield urls
+        yield {**urls, "logs": str(tmp_path)}
     finally:
         exits = {process.module: process.stop() for process in reversed(processes)}
     # uvicorn re-raises the SIGTERM it handled once shut down, so -15 is a clean exit
@@ -117,3 +120,19 @@ async def test_a_webhook_lead_ends_in_one_assignment_and_one_crm_post(
         assert body["correlation_id"] == "e2e-1"
         assert body["data"]["lead"]["contact"]["email"] == "grace@example.com"
         assert body["data"]["salesperson"]["id"] == assignment["salesperson_id"]
+        assert response.headers["x-correlation-id"] == "e2e-1"
+
+    # The lead's correlation id is on every log line about it, in both services.
+    for service in ("scorer", "router"):
+        lines = [
+            json.loads(line)
+            for line in (Path(system["logs"]) / f"{service}.log").read_text().splitlines()
+            if line.startswith("{")
+        ]
+        about_lead = [
+            line
+            for line in lines
+            if line.get("lead_id") == lead["id"] or line.get("lead_key") == lead["lead_key"]
+        ]
+        assert about_lead, f"{service} logged nothing about the lead"
+        assert {line.get("correlation_id") for line in about_lead} == {"e2e-1"}, about_lead

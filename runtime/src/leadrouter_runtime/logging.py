@@ -1,9 +1,13 @@
-"""Structured logs: dotted event names with fields, JSON in production."""
+"""Structured logs: dotted event names with fields, JSON in production, and the
+lead's correlation id on every line logged while a request is handled."""
 
 import logging
+import re
 import sys
+import uuid
 
 import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadrouter_runtime.settings import LogSettings
 
@@ -27,3 +31,36 @@ def configure_logging(settings: LogSettings) -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+CORRELATION_HEADER = b"x-correlation-id"
+_USABLE = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class CorrelationIdMiddleware:
+    """Gives every HTTP request a correlation id (the caller's ``X-Correlation-ID``
+    when usable, else a new one), binds it to the log context for the request,
+    puts it in the request headers the endpoints read, and echoes it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = [(k, v) for k, v in scope["headers"] if k != CORRELATION_HEADER]
+        given = dict(scope["headers"]).get(CORRELATION_HEADER, b"")
+        correlation_id = given if _USABLE.match(given) else str(uuid.uuid4()).encode()
+        scope = {**scope, "headers": [*headers, (CORRELATION_HEADER, correlation_id)]}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (CORRELATION_HEADER, correlation_id)],
+                }
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id.decode()):
+            await self.app(scope, receive, send_with_id)

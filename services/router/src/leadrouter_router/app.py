@@ -43,6 +43,7 @@ from leadrouter_router.state import RouterState
 from leadrouter_router.territories.endpoints import router as territories_router
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
+from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.problems import install_problem_handlers, problem_response
 from leadrouter_schemas import topics
@@ -168,6 +169,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(CorrelationIdMiddleware)
     app.state.routing_metrics = metrics
     app.state.outcome_metrics = outcome_metrics
 

@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
+from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.problems import install_problem_handlers
 from leadrouter_schemas import topics
@@ -96,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(CorrelationIdMiddleware)
     app.state.webhooks = webhooks
 
     def readiness() -> Mapping[str, ReadinessCheck]:

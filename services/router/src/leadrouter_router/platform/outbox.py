@@ -258,7 +258,13 @@ class OutboxRelay:
                 row.last_error = f"{type(result).__name__}: {result}"[:2000]
                 if isinstance(result, PermanentDeliveryError):
                     row.status = "failed"
-                    log.error("outbox.failed", id=str(row.id), kind=row.kind, error=row.last_error)
+                    log.error(
+                        "outbox.failed",
+                        id=str(row.id),
+                        kind=row.kind,
+                        error=row.last_error,
+                        correlation_id=message.headers.get("correlation-id"),
+                    )
                     continue
                 delay = backoff_s(
                     row.attempts, base_s=self._backoff_base_s, max_s=self._backoff_max_s
@@ -273,6 +279,7 @@ class OutboxRelay:
                     attempts=row.attempts,
                     delay_s=round(delay, 2),
                     error=row.last_error,
+                    correlation_id=message.headers.get("correlation-id"),
                 )
 
 
