@@ -13,6 +13,7 @@ setup:
 	$(UV) sync --frozen
 	bash deploy/kafka/kafka.sh fetch
 	bash deploy/k8s/tools.sh install
+	bash deploy/prometheus/tools.sh install
 
 run: setup
 	$(UV) run --frozen python deploy/demo/run.py
