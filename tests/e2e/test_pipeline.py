@@ -4,11 +4,13 @@ POST to the scorer ends in one stored assignment and one CRM delivery."""
 import json
 import signal
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.servers import ServiceProcess, free_port
 from tests.support.waiting import eventually
@@ -122,6 +124,17 @@ async def test_a_webhook_lead_ends_in_one_assignment_and_one_crm_post(
         assert body["data"]["salesperson"]["id"] == assignment["salesperson_id"]
         assert response.headers["x-correlation-id"] == "e2e-1"
 
+        # The webhook's receipt travels with the lead; the router times it to the CRM.
+        webhook_at = datetime.fromisoformat(body["data"]["lead"]["received_at"])
+        assert webhook_at <= datetime.fromisoformat(request["received_at"])
+
+        async def timed() -> float | None:
+            text = (await http.get(f"{system['router']}/metrics")).text
+            count = sample(text, "router_lead_webhook_to_crm_seconds_count", crm="generic")
+            return count or None
+
+        assert await eventually(timed, timeout_s=30, what="webhook-to-CRM observed") == 1
+
     # The lead's correlation id is on every log line about it, in both services.
     for service in ("scorer", "router"):
         lines = [
@@ -136,3 +149,11 @@ async def test_a_webhook_lead_ends_in_one_assignment_and_one_crm_post(
         ]
         assert about_lead, f"{service} logged nothing about the lead"
         assert {line.get("correlation_id") for line in about_lead} == {"e2e-1"}, about_lead
+
+
+def sample(text: str, name: str, **labels: str) -> float | None:
+    for family in text_string_to_metric_families(text):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
+                return float(found.value)
+    return None

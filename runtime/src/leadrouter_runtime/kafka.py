@@ -4,17 +4,21 @@ The loop polls a batch, hands it to the service's handler, dead-letters the
 records the handler could not process, and commits offsets only after all of
 that is durable. A handler that raises (a database or broker outage) gets the
 same batch again after a back-off: nothing is skipped, nothing blocks forever.
+Given :class:`~leadrouter_runtime.kafka_metrics.ConsumerMetrics`, it counts what
+each committed batch consumed and dead-lettered, and how long it took.
 """
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.structs import OffsetAndMetadata
+from aiokafka.structs import OffsetAndMetadata, RecordMetadata
 
+from leadrouter_runtime.kafka_metrics import ConsumerMetrics
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas.serde import Headers
 from leadrouter_schemas.topics import dead_letter
@@ -52,13 +56,15 @@ def create_producer(settings: KafkaSettings, *, client_suffix: str) -> AIOKafkaP
     )
 
 
-async def send_all(producer: AIOKafkaProducer, records: Sequence[OutboundRecord]) -> None:
-    """Send every record without waiting for each, then wait until all are acknowledged."""
+async def send_all(
+    producer: AIOKafkaProducer, records: Sequence[OutboundRecord]
+) -> list[RecordMetadata]:
+    """Send every record without waiting for each, then wait until all are acknowledged;
+    returns where each landed (topic, partition, offset), in the order given."""
     pending = [
         await producer.send(r.topic, value=r.value, key=r.key, headers=r.headers) for r in records
     ]
-    if pending:
-        await asyncio.gather(*pending)
+    return list(await asyncio.gather(*pending)) if pending else []
 
 
 def dead_letter_record(letter: DeadLetter) -> OutboundRecord:
@@ -91,6 +97,7 @@ class BatchConsumer:
         handler: BatchHandler,
         producer: AIOKafkaProducer,
         retry_backoff_s: float = 1.0,
+        metrics: ConsumerMetrics | None = None,
     ) -> None:
         self._settings = settings
         self._topics = list(topics)
@@ -98,6 +105,9 @@ class BatchConsumer:
         self._handler = handler
         self._producer = producer
         self._retry_backoff_s = retry_backoff_s
+        self._metrics = metrics
+        if metrics is not None:
+            metrics.expect(self._topics)
         self._consumer: Any = None
         self._task: asyncio.Task[None] | None = None
         self.assigned = asyncio.Event()
@@ -152,9 +162,10 @@ class BatchConsumer:
         records = [record for batch in polled.values() for record in batch]
         if not records:
             return
+        started = time.perf_counter()
         try:
             letters = await self._handler(records)
-            await send_all(self._producer, [dead_letter_record(x) for x in letters])
+            sent = await send_all(self._producer, [dead_letter_record(x) for x in letters])
             for letter in letters:
                 log.warning(
                     "kafka.dead_lettered",
@@ -179,3 +190,7 @@ class BatchConsumer:
                 if tp in still_ours:
                     consumer.seek(tp, batch[0].offset)
             await asyncio.sleep(self._retry_backoff_s)
+        else:
+            if self._metrics is not None:
+                # Counted once committed: a batch that fails and comes again counts once.
+                self._metrics.committed(polled, sent, duration_s=time.perf_counter() - started)

@@ -68,6 +68,11 @@ class Lead(Contract):
     form_started_at: AwareDatetime | None = Field(
         default=None, description="When the form was shown, where the platform tells."
     )
+    received_at: AwareDatetime | None = Field(
+        default=None,
+        description="When our webhook received it (absent when it did not come through one); "
+        "the start of the webhook-to-CRM time.",
+    )
     contact: Contact
     company: Company = Company()
     consent: Consent | None = None

@@ -1,7 +1,10 @@
 """The scoring consumer on the real broker: campaigns from config.campaigns, verdicts,
 the dead-letter path and the metrics ops read."""
 
+from collections import Counter
+
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from leadrouter_schemas import (
     LeadReceived,
@@ -106,11 +109,41 @@ async def test_leads_are_judged_by_the_campaigns_on_the_config_topic(
                 if line.startswith('scorer_consumer_lag{partition="')
             ]
             settled = len(lags) == 3 and all(line.endswith(" 0.0") for line in lags)
-            return text if settled else None
+            # Counted once committed, so it may trail the commit the probe saw a moment.
+            on_topic = Counter(str(r.partition) for r in await read_all(kafka, received_topic))
+            consumed = {
+                labels["partition"]: value
+                for labels, value in samples(text, "scorer_records_consumed_total")
+                if labels["topic"] == received_topic
+            }
+            counted = consumed == {p: float(n) for p, n in on_topic.items()}
+            return text if settled and counted else None
 
         text = await eventually(metrics_settled, timeout_s=30, what="consumer lag 0")
-    assert f'scorer_records_produced_total{{topic="{topic_prefix}leads.received.dlq"}} 1.0' in text
+    dlq = f"{topic_prefix}leads.received.dlq"
+    assert f'scorer_dead_letters_total{{topic="{dlq}"}} 1.0' in text
+    assert by_topic(text, "scorer_records_produced_total")[dlq] == 1
     assert 'scorer_rejections_total{code="campaign.unknown"} 2.0' in text
     assert 'scorer_lead_score_count{campaign_id="spring-demo"} 1.0' in text
     assert "scorer_processing_latency_seconds_bucket" in text
-    assert f'scorer_records_consumed_total{{topic="{received_topic}"}}' in text
+    assert "scorer_batch_duration_seconds_count" in text
+    # Per partition: the four records with one key on one partition, the late ones anywhere.
+    consumed = samples(text, "scorer_records_consumed_total")
+    assert {labels["topic"] for labels, _ in consumed} == {received_topic}
+    assert max(value for _, value in consumed) >= 4
+
+
+def samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
+    return [
+        (sample.labels, sample.value)
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    ]
+
+
+def by_topic(text: str, name: str) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for labels, value in samples(text, name):
+        totals[labels["topic"]] = totals.get(labels["topic"], 0) + value
+    return totals

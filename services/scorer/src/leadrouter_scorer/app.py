@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
+from leadrouter_runtime.lag import ConsumerLagProbe
 from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.problems import install_problem_handlers
@@ -18,7 +19,7 @@ from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
 from leadrouter_scorer.campaigns.handlers import CampaignFollower
 from leadrouter_scorer.scoring.default_model import default_model
 from leadrouter_scorer.scoring.handlers import ScoreReceivedLeads
-from leadrouter_scorer.scoring.metrics import ConsumerLagProbe, ScoringMetrics
+from leadrouter_scorer.scoring.metrics import ScoringMetrics
 from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.state import ScorerState
 from leadrouter_scorer.webhooks.endpoints import router as webhooks_router
@@ -58,12 +59,13 @@ def create_app(settings: Settings) -> FastAPI:
             group_id=group_id,
             handler=handler,
             producer=producer,
+            metrics=scoring_metrics.consumer,
         )
         lag = ConsumerLagProbe(
-            metrics=scoring_metrics,
-            bootstrap_servers=kafka.bootstrap_servers,
+            settings=kafka,
             group_id=group_id,
-            topic=kafka.topic(topics.LEADS_RECEIVED),
+            topics=[kafka.topic(topics.LEADS_RECEIVED)],
+            gauge=scoring_metrics.lag,
             interval_s=settings.lag_interval_s,
         )
         await producer.start()

@@ -5,9 +5,18 @@ generic webhook, an external id or a note marker for HubSpot and Salesforce: see
 docs/crm.md) so that a retry after a lost answer cannot record the assignment
 twice. Transport errors, 5xx and 429 are retried by the relay; any other answer
 that is not a success, redirects included, is permanent: kept with the CRM's answer.
+
+The CRM's first acknowledgement of an assignment observes the lead's time from the
+webhook to the CRM. The outbox delivers an acknowledged message again only when
+recording the success failed (the lease ran out); the deliverer remembers the
+assignments it saw acknowledged lately, so that such a redelivery is not observed
+twice. A retry after a lost answer is observed once: the lost answer observed nothing.
 """
 
 import asyncio
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 import structlog
@@ -24,6 +33,14 @@ from leadrouter_schemas import LeadAssigned, decode_as
 
 log = structlog.get_logger(__name__)
 
+# Assignments remembered as acknowledged: a redelivery comes one outbox lease
+# (a minute by default) after the success, far fewer than this many deliveries later.
+REMEMBERED_ACKNOWLEDGEMENTS = 50_000
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 class CrmDeliverer:
     """The outbox's ``crm`` deliverer: bounded concurrency, one adapter, metrics."""
@@ -35,11 +52,16 @@ class CrmDeliverer:
         *,
         metrics: DeliveryMetrics | None = None,
         adapter: CrmAdapter | None = None,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._client = client
         self._adapter = adapter or adapter_for(settings)
         self._metrics = metrics
+        self._clock = clock
         self._slots = asyncio.Semaphore(settings.max_concurrency)
+        self._acknowledged: OrderedDict[str, None] = OrderedDict()
+        if metrics is not None:
+            metrics.webhook_to_crm.labels(crm=self._adapter.name)  # zeros before the first
 
     async def __call__(self, message: OutboxMessage) -> None:
         try:
@@ -60,6 +82,20 @@ class CrmDeliverer:
             self._count("failed")
             raise
         self._count("delivered")
+        self._first_acknowledgement(event, message)
+
+    def _first_acknowledgement(self, event: LeadAssigned, message: OutboxMessage) -> None:
+        assignment = message.idempotency_key
+        if assignment in self._acknowledged:
+            self._acknowledged.move_to_end(assignment)
+            return
+        self._acknowledged[assignment] = None
+        if len(self._acknowledged) > REMEMBERED_ACKNOWLEDGEMENTS:
+            self._acknowledged.popitem(last=False)
+        received_at = event.data.lead.received_at
+        if self._metrics is not None and received_at is not None:
+            elapsed = (self._clock() - received_at).total_seconds()
+            self._metrics.reached_crm(self._adapter.name, elapsed)
 
     def _count(self, result: str) -> None:
         if self._metrics is not None:

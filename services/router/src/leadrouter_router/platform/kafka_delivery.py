@@ -5,15 +5,17 @@ from typing import Any
 from aiokafka.errors import KafkaError
 
 from leadrouter_router.platform.outbox import OutboxMessage, RetryableDeliveryError
+from leadrouter_runtime.kafka_metrics import ProducerMetrics
 
 
 class KafkaDeliverer:
-    def __init__(self, producer: Any) -> None:
+    def __init__(self, producer: Any, *, metrics: ProducerMetrics | None = None) -> None:
         self._producer = producer
+        self._metrics = metrics
 
     async def __call__(self, message: OutboxMessage) -> None:
         try:
-            await self._producer.send_and_wait(
+            sent = await self._producer.send_and_wait(
                 message.destination,
                 value=message.payload.encode(),
                 key=message.key.encode() if message.key else None,
@@ -21,3 +23,5 @@ class KafkaDeliverer:
             )
         except KafkaError as error:
             raise RetryableDeliveryError(f"Kafka did not acknowledge: {error!r}") from error
+        if self._metrics is not None:
+            self._metrics.acknowledged([sent])

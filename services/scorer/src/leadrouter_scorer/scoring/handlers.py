@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 from aiokafka import ConsumerRecord
+from aiokafka.structs import RecordMetadata
 from pydantic import ValidationError
 
 from leadrouter_runtime.kafka import DeadLetter, OutboundRecord, send_all
@@ -28,7 +29,6 @@ from leadrouter_schemas import (
     headers,
     topics,
 )
-from leadrouter_schemas.topics import dead_letter
 from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
 from leadrouter_scorer.scoring.metrics import ScoringMetrics
 from leadrouter_scorer.scoring.score import score
@@ -163,31 +163,24 @@ class ScoreReceivedLeads:
                 # quarantined with its reason; the partition keeps moving.
                 log.exception("scoring.failed", topic=record.topic, offset=record.offset)
                 letters.append(DeadLetter(record, f"scoring failed: {error!r}", "score"))
-        await send_all(self._producer, out)
-        self._observe(records, out, letters, tally)
+        sent = await send_all(self._producer, out)
+        self._observe(records, sent, tally)
         log.info("scoring.batch", records=len(records), verdicts=len(out), dead=len(letters))
         return letters
 
     def _observe(
         self,
         records: Sequence[ConsumerRecord[bytes, bytes]],
-        out: list[OutboundRecord],
-        letters: list[DeadLetter],
+        sent: Sequence[RecordMetadata],
         tally: "_Tally",
     ) -> None:
-        """Metrics once per batch: label look-ups per record would cost more than scoring."""
+        """Metrics once per batch: label look-ups per record would cost more than scoring.
+        Records consumed and dead letters are counted by the loop once committed."""
         metrics = self._metrics
         done_ms = time.time() * 1000
         for record in records:
             metrics.latency.observe(max(0.0, (done_ms - record.timestamp) / 1000))
-        for topic, count in Counter(r.topic for r in records).items():
-            metrics.consumed.labels(topic).inc(count)
-        # Dead letters are produced by the loop right after this handler returns.
-        produced = Counter(r.topic for r in out) + Counter(
-            dead_letter(x.record.topic) for x in letters
-        )
-        for topic, count in produced.items():
-            metrics.produced.labels(topic).inc(count)
+        metrics.produced.acknowledged(sent)
         for code, count in tally.rejections.items():
             metrics.rejections.labels(code).inc(count)
         for campaign_id, values in tally.scores.items():

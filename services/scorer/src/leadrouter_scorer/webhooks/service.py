@@ -73,6 +73,7 @@ def received_event(
                 "form_id": submission.form_id,
                 "submitted_at": submission.submitted_at or now,
                 "form_started_at": submission.form_started_at,
+                "received_at": now,
                 "raw": submission.raw,
             }
         )
