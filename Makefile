@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := uv
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint format schemas kafka-fetch clean
+.PHONY: setup test-tools run test lint format schemas kafka-fetch clean
 
 setup:
 	@$(UV) --version 2>/dev/null | grep -q " $(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -14,6 +14,10 @@ setup:
 	bash deploy/kafka/kafka.sh fetch
 	bash deploy/k8s/tools.sh install
 	bash deploy/prometheus/tools.sh install
+
+# What only the tests need: Debian's Chromium for the ops page's browser test.
+test-tools:
+	bash deploy/browser/chromium.sh install
 
 run: setup
 	$(UV) run --frozen python deploy/demo/run.py
@@ -23,7 +27,7 @@ lint:
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 
-test: setup lint
+test: setup test-tools lint
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 format:

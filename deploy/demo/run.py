@@ -313,6 +313,8 @@ async def demo(running: list[Service]) -> None:
         for line in summary(DEMO_LEADS, ids, found, crm):
             say(line)
         say(
+            "\nOps page (live funnel, topics, dead letters, decisions):"
+            " http://127.0.0.1:8002/ops"
             "\nTry: curl -s localhost:8002/v1/leads | python3 -m json.tool"
             "\n     curl -s -X POST localhost:8001/v1/webhooks/generic"
             " -H 'Content-Type: application/json'"

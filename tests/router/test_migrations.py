@@ -1,6 +1,7 @@
 import uuid
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 
 from leadrouter_router import models  # noqa: F401  (the complete metadata)
 from leadrouter_router.platform.db import Base, create_engine, downgrade, migrate
@@ -154,5 +156,53 @@ async def test_existing_salespeople_keep_their_state_through_0002_and_back(
             ("off@example.com", False),
             ("on@example.com", True),
         ]
+    finally:
+        await engine.dispose()
+
+
+async def test_0004_adds_the_rejections_table_with_a_unique_event_id_and_takes_it_back(
+    database_url: str,
+) -> None:
+    rejections = table(
+        "lead_rejections",
+        column("event_id", Uuid()),
+        *(column(name, String()) for name in ("campaign_id", "source", "correlation_id")),
+        column("reason_codes", JSON()),
+        *(
+            column(name, DateTime(timezone=True))
+            for name in ("received_at", "submitted_at", "rejected_at", "recorded_at")
+        ),
+    )
+    row = {
+        "event_id": uuid.uuid4(),
+        "campaign_id": "spring-demo",
+        "source": "generic",
+        "correlation_id": "c-1",
+        "reason_codes": ["email.invalid", "consent.missing"],
+        "received_at": NOW,
+        "submitted_at": NOW,
+        "rejected_at": NOW,
+        "recorded_at": NOW,
+    }
+
+    def table_names(connection: Connection) -> set[str]:
+        return set(inspect(connection).get_table_names())
+
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine, "0003")
+        async with engine.connect() as connection:
+            assert "lead_rejections" not in await connection.run_sync(table_names)
+        await migrate(engine, "0004")
+        async with engine.begin() as connection:
+            await connection.execute(insert(rejections), row)
+        async with engine.connect() as connection:
+            stored = (await connection.execute(select(rejections.c.reason_codes))).scalars().all()
+            assert stored == [["email.invalid", "consent.missing"]]
+            with pytest.raises(IntegrityError):
+                await connection.execute(insert(rejections), row)
+        await downgrade(engine, "0003")
+        async with engine.connect() as connection:
+            assert "lead_rejections" not in await connection.run_sync(table_names)
     finally:
         await engine.dispose()

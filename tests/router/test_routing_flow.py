@@ -152,7 +152,12 @@ async def test_without_salespeople_the_lead_waits_unassigned(
 async def test_readiness_checks_database_and_kafka(router: httpx.AsyncClient) -> None:
     ready = await router.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "kafka": "ok", "consumer": "ok"}
+    assert ready.json()["checks"] == {
+        "database": "ok",
+        "kafka": "ok",
+        "consumer": "ok",
+        "rejections_consumer": "ok",
+    }
 
 
 async def test_an_unknown_lead_is_a_404_problem(router: httpx.AsyncClient) -> None:

@@ -6,6 +6,7 @@ import pytest
 from leadrouter_router.reports.funnel import (
     AssignmentFact,
     LeadFact,
+    RejectionFact,
     campaign_funnels,
     gini,
     percentile,
@@ -90,6 +91,52 @@ def test_the_funnel_counts_each_step_and_leakage_per_campaign() -> None:
     assert c1.time_to_first_touch.p50_s == pytest.approx(70 * 60)
     assert c2.counts["assigned"] == 1
     assert c2.time_to_first_touch.p50_s is None
+
+
+def test_received_is_everything_accepted_and_rejected_leads_are_counted_by_reason() -> None:
+    scored = [lead(), lead(), lead("c1", "merged"), lead("c1", "unassigned")]
+    rejections = [
+        RejectionFact("c1", ("email.disposable", "consent.missing")),
+        RejectionFact("c1", ("email.disposable",)),
+        RejectionFact("c1", ("spam.honeypot",)),
+        RejectionFact("c2", ("campaign.unknown",)),
+    ]
+    c1, c2 = campaign_funnels(scored, [], rejections)
+    assert (c1.received, c1.valid, c1.rejected) == (7, 3, 3)  # 3 valid + 1 merged + 3 rejected
+    assert dict(c1.rejected_by_reason) == {
+        "email.disposable": 2,
+        "consent.missing": 1,
+        "spam.honeypot": 1,
+    }
+    assert list(c1.rejected_by_reason) == ["email.disposable", "consent.missing", "spam.honeypot"]
+    assert c1.rates["valid"] == pytest.approx(3 / 7)
+    assert c1.rates["assigned"] == 0.0  # steps stay shares of valid
+    assert (c2.campaign_id, c2.received, c2.rejected) == ("c2", 1, 1)
+
+
+def test_a_campaign_with_only_rejections_in_the_period_is_reported() -> None:
+    (only,) = campaign_funnels([], [], [RejectionFact("junk", ("spam.test_value",))] * 2)
+    assert (only.campaign_id, only.received, only.valid, only.rejected) == ("junk", 2, 0, 2)
+    assert dict(only.rejected_by_reason) == {"spam.test_value": 2}
+    assert only.rates["valid"] == 0.0
+    assert only.rates["assigned"] is None
+    assert set(only.counts.values()) == {0}
+    assert only.time_to_assign.count == 0
+
+
+def test_a_lead_failing_one_code_on_several_fields_counts_once_for_it() -> None:
+    (funnel,) = campaign_funnels(
+        [], [], [RejectionFact("c1", ("field.missing", "field.missing", "email.invalid"))]
+    )
+    assert funnel.rejected == 1
+    assert dict(funnel.rejected_by_reason) == {"email.invalid": 1, "field.missing": 1}
+
+
+def test_without_rejections_the_funnel_has_none() -> None:
+    (funnel,) = campaign_funnels([lead()], [])
+    assert (funnel.received, funnel.valid, funnel.rejected) == (1, 1, 0)
+    assert dict(funnel.rejected_by_reason) == {}
+    assert funnel.rates["valid"] == 1.0
 
 
 def test_sla_hit_rate_counts_met_and_missed_targets_only() -> None:

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from leadrouter_router.app import create_app
+from leadrouter_router.settings import Settings
 from tests.router.api_support import CRM, READ
 from tests.router.outcomes.support import assigned_lead, outcome_router
 
@@ -87,3 +89,18 @@ async def test_the_funnel_reports_a_period_of_a_campaign(
     assert {"spring-demo", other["campaign_id"]} <= campaigns
     assert backwards.status_code == 400
     assert backwards.headers["content-type"] == "application/problem+json"
+
+
+def test_the_openapi_document_describes_the_rejected_counts() -> None:
+    document = create_app(Settings()).openapi()
+    funnel = document["components"]["schemas"]["CampaignFunnelOut"]
+    fields = funnel["properties"]
+    assert {"received", "valid", "rejected", "rejected_by_reason", "rates"} <= set(
+        funnel["required"]
+    )
+    assert fields["rejected_by_reason"]["additionalProperties"] == {"type": "integer"}
+    assert "rejected" in fields["received"]["description"]
+    assert "valid / received" in fields["rates"]["description"]
+    assert (
+        "rejected_by_reason" not in document["components"]["schemas"]["FunnelReport"]["properties"]
+    )

@@ -24,12 +24,15 @@ from leadrouter_router.crm.metrics import DeliveryMetrics
 from leadrouter_router.leads.endpoints import router as leads_router
 from leadrouter_router.leads.handlers import RecheckUnassigned, RouteScoredLeads
 from leadrouter_router.leads.service import CRM_KIND, KAFKA_KIND
+from leadrouter_router.ops.endpoints import router as ops_router
+from leadrouter_router.ops.topics import OpsKafka, TopicActivity
 from leadrouter_router.outcomes.endpoints import router as outcomes_router
 from leadrouter_router.outcomes.metrics import OutcomeMetrics
 from leadrouter_router.platform.auth import ApiKeys
 from leadrouter_router.platform.db import create_engine, migrate, ping, session_factory
 from leadrouter_router.platform.kafka_delivery import KafkaDeliverer
 from leadrouter_router.platform.outbox import Deliverer, OutboxRelay
+from leadrouter_router.rejections.handlers import rejections_consumer, rejections_group
 from leadrouter_router.reports.endpoints import router as reports_router
 from leadrouter_router.routing.endpoints import router as routing_router
 from leadrouter_router.routing.metrics import RoutingMetrics
@@ -43,12 +46,26 @@ from leadrouter_router.state import RouterState
 from leadrouter_router.territories.endpoints import router as territories_router
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
+from leadrouter_runtime.kafka_metrics import ConsumerMetrics, ProducerMetrics
+from leadrouter_runtime.lag import ConsumerLagProbe, lag_gauge
 from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.problems import install_problem_handlers, problem_response
+from leadrouter_runtime.watch import TopicWatch
 from leadrouter_schemas import topics
+from leadrouter_schemas.topics import dead_letter
 
 log = structlog.get_logger(__name__)
+
+# What the ops page watches: the lead's way through Kafka, and each step's dead letters.
+PIPELINE_TOPICS = (
+    topics.LEADS_RECEIVED,
+    topics.LEADS_SCORED,
+    topics.LEADS_REJECTED,
+    topics.LEADS_ASSIGNED,
+    topics.LEADS_OUTCOMES,
+)
+OPS_TOPICS = (*PIPELINE_TOPICS, *(dead_letter(name) for name in PIPELINE_TOPICS))
 
 
 def _utc_now() -> datetime:
@@ -60,6 +77,9 @@ def create_app(settings: Settings) -> FastAPI:
     metrics = RoutingMetrics(registry)
     outcome_metrics = OutcomeMetrics(registry)
     delivery_metrics = DeliveryMetrics(registry)
+    produced_metrics = ProducerMetrics(registry, "router")
+    consumer_metrics = ConsumerMetrics(registry, "router", produced=produced_metrics)
+    lag = lag_gauge(registry, "router")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,7 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
                 deliverers=deliverers
                 | {
                     CRM_KIND: CrmDeliverer(settings.crm, http, metrics=delivery_metrics),
-                    KAFKA_KIND: KafkaDeliverer(producer),
+                    KAFKA_KIND: KafkaDeliverer(producer, metrics=produced_metrics),
                 },
                 clock=_utc_now,
                 poll_interval_s=settings.outbox.poll_interval_s,
@@ -147,9 +167,52 @@ def create_app(settings: Settings) -> FastAPI:
                     metrics=metrics,
                 ),
                 producer=producer,
+                metrics=consumer_metrics,
             )
             await consumer.start()
             stack.push_async_callback(consumer.stop)
+            lag_probe = ConsumerLagProbe(
+                settings=kafka,
+                group_id=kafka.group_id or "router",
+                topics=[kafka.topic(topics.LEADS_SCORED)],
+                gauge=lag,
+                interval_s=settings.lag_interval_s,
+            )
+            await lag_probe.start()
+            stack.push_async_callback(lag_probe.stop)
+            rejections = rejections_consumer(
+                kafka,
+                sessions=sessions,
+                producer=producer,
+                clock=_utc_now,
+                metrics=consumer_metrics,
+            )
+            await rejections.start()
+            stack.push_async_callback(rejections.stop)
+            app.state.rejections_consumer = rejections
+
+            watch = TopicWatch(kafka, client_suffix="router-ops")
+            await watch.start()
+            stack.push_async_callback(watch.stop)
+            activity = TopicActivity(
+                watch,
+                topics=[kafka.topic(name) for name in OPS_TOPICS],
+                groups={
+                    settings.ops.scorer_group_id: [kafka.topic(topics.LEADS_RECEIVED)],
+                    kafka.group_id or "router": [kafka.topic(topics.LEADS_SCORED)],
+                    rejections_group(kafka): [kafka.topic(topics.LEADS_REJECTED)],
+                },
+                clock=_utc_now,
+                interval_s=settings.ops.sample_interval_s,
+                window_s=settings.ops.throughput_window_s,
+            )
+            activity_task = asyncio.create_task(activity.run(), name="ops-topics")
+            stack.push_async_callback(_cancel, activity_task)
+            app.state.ops = OpsKafka(
+                watch,
+                activity,
+                dead_letter_topics=[kafka.topic(dead_letter(name)) for name in PIPELINE_TOPICS],
+            )
 
             app.state.router = RouterState(
                 settings=settings,
@@ -200,7 +263,16 @@ def create_app(settings: Settings) -> FastAPI:
             if not state.consumer.running:
                 raise RuntimeError("the leads.scored consumer has stopped")
 
-        return {"database": database_answers, "kafka": kafka_answers, "consumer": consumer_running}
+        async def rejections_consumer_running() -> None:
+            if not app.state.rejections_consumer.running:
+                raise RuntimeError("the leads.rejected consumer has stopped")
+
+        return {
+            "database": database_answers,
+            "kafka": kafka_answers,
+            "consumer": consumer_running,
+            "rejections_consumer": rejections_consumer_running,
+        }
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -221,6 +293,7 @@ def create_app(settings: Settings) -> FastAPI:
         leads_router,
         outcomes_router,
         reports_router,
+        ops_router,
         deliveries_router,
         routing_router,
         salespeople_router,

@@ -5,6 +5,7 @@ from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.outcomes.models import CallbackRow
 from leadrouter_router.platform.outbox import OutboxRow
+from leadrouter_router.rejections.models import RejectionRow
 from leadrouter_router.routing.models import DecisionRow, PoolRotationRow, RoutingPolicyRow
 from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
 from leadrouter_router.territories.models import TerritoryRow
@@ -18,6 +19,7 @@ __all__ = [
     "LeadRow",
     "OutboxRow",
     "PoolRotationRow",
+    "RejectionRow",
     "RoutingPolicyRow",
     "SalespersonRow",
     "TeamMemberRow",

@@ -81,6 +81,18 @@ class SlaSettings(BaseModel):
     )
 
 
+class OpsSettings(BaseModel):
+    sample_interval_s: float = Field(
+        default=5.0, gt=0, description="How often the ops page's topic offsets are read."
+    )
+    throughput_window_s: float = Field(
+        default=60.0, gt=0, description="The window records per second are measured over."
+    )
+    scorer_group_id: str = Field(
+        default="scorer", description="The scorer's consumer group, to show its lag."
+    )
+
+
 Scope = Literal["admin", "crm", "read"]
 
 
@@ -116,6 +128,10 @@ class Settings(BaseSettings):
     routing: RoutingSettings = RoutingSettings()
     auth: AuthSettings = AuthSettings()
     sla: SlaSettings = SlaSettings()
+    ops: OpsSettings = OpsSettings()
     seed_demo_salespeople: bool = Field(
         default=False, description="Create the demo sales team when there is no salesperson."
+    )
+    lag_interval_s: float = Field(
+        default=5.0, gt=0, description="How often the consumer lag on leads.scored is read."
     )

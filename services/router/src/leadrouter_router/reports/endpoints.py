@@ -1,4 +1,5 @@
-"""``GET /v1/reports/funnel``: what became of a period's leads (read scope)."""
+"""``GET /v1/reports/funnel``: what became of a period's leads, the rejected ones
+included (read scope)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -58,6 +59,9 @@ async def funnel(
     leads, assignments = await repository.period_facts(
         session, since=since, until=until, campaign_id=campaign_id
     )
+    rejections = await repository.period_rejections(
+        session, since=since, until=until, campaign_id=campaign_id
+    )
     members = await repository.pool_members(session)
     return FunnelReport(
         since=since,
@@ -68,12 +72,14 @@ async def funnel(
                 campaign_id=f.campaign_id,
                 received=f.received,
                 valid=f.valid,
+                rejected=f.rejected,
+                rejected_by_reason=dict(f.rejected_by_reason),
                 **f.counts,
                 rates=dict(f.rates),
                 time_to_assign=SpreadOut(**_spread(f.time_to_assign)),
                 time_to_first_touch=SpreadOut(**_spread(f.time_to_first_touch)),
             )
-            for f in campaign_funnels(leads, assignments)
+            for f in campaign_funnels(leads, assignments, rejections)
         ],
         salespeople=[
             SalespersonOut.model_validate(load, from_attributes=True)

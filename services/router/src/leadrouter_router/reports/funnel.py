@@ -1,9 +1,17 @@
 """The funnel report as pure aggregation over plain facts (no session, no clock).
 
-``received`` counts the scored leads the router stored; ``valid`` leaves out the
-ones merged into an earlier lead of the same person. Rates are shares of ``valid``.
-Leads the scorer rejected never reach the router: their counts by reason are the
-scorer's metrics (docs/decisions/0602-rejected-counts-from-the-scorer.md).
+Per campaign and period, everything the webhooks accepted is in ``received``: the
+scored leads the router stored (valid or merged) plus the leads the scorer
+rejected, each counted once by its event id. ``valid`` leaves out the merged ones
+(an earlier lead of the same person) and ``rejected`` is the rejected ones, so
+``received = valid + merged + rejected``. ``rejected_by_reason`` counts, per
+reason code, the rejected leads that failed it (a lead may fail several, so these
+add up to ``rejected`` or more). Rates are shares of ``valid``, except
+``rates["valid"]`` = valid / received. Everything counts in the period in which
+it was received: a stored lead by its ``received_at`` (when the router got the
+scored event), a rejected one by its webhook's reception time (else, when it
+came another way, its rejection time); see
+docs/decisions/0604-rejections-counted-by-the-router.md.
 """
 
 import math
@@ -23,6 +31,12 @@ class LeadFact:
     campaign_id: str
     received_at: datetime
     status: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectionFact:
+    campaign_id: str
+    reason_codes: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +65,8 @@ class CampaignFunnel:
     campaign_id: str
     received: int
     valid: int
+    rejected: int
+    rejected_by_reason: Mapping[str, int]
     counts: Mapping[str, int]
     rates: Mapping[str, float | None]
     time_to_assign: Spread
@@ -113,7 +129,9 @@ def _spread(seconds: list[float]) -> Spread:
 
 
 def campaign_funnels(
-    leads: Iterable[LeadFact], assignments: Iterable[AssignmentFact]
+    leads: Iterable[LeadFact],
+    assignments: Iterable[AssignmentFact],
+    rejections: Iterable[RejectionFact] = (),
 ) -> list[CampaignFunnel]:
     by_lead: dict[uuid.UUID, list[AssignmentFact]] = defaultdict(list)
     for assignment in assignments:
@@ -121,12 +139,18 @@ def campaign_funnels(
     grouped: dict[str, list[LeadFact]] = defaultdict(list)
     for lead in leads:
         grouped[lead.campaign_id].append(lead)
+    rejected: Counter[str] = Counter()
+    by_reason: dict[str, Counter[str]] = defaultdict(Counter)
+    for rejection in rejections:
+        rejected[rejection.campaign_id] += 1
+        by_reason[rejection.campaign_id].update(set(rejection.reason_codes))
     funnels = []
-    for campaign_id in sorted(grouped):
+    # A campaign whose every lead was rejected in the period is still reported.
+    for campaign_id in sorted(grouped.keys() | rejected.keys()):
         counts: Counter[str] = Counter()
         to_assign: list[float] = []
         to_touch: list[float] = []
-        received = len(grouped[campaign_id])
+        received = len(grouped[campaign_id]) + rejected[campaign_id]
         valid = 0
         for lead in grouped[campaign_id]:
             if lead.status == "merged":
@@ -146,13 +170,18 @@ def campaign_funnels(
             final = next((a.stage for a in own if a.stage in FINAL_OUTCOMES), None)
             if final is not None:
                 counts[final] += 1
+        reasons = by_reason[campaign_id]
         funnels.append(
             CampaignFunnel(
                 campaign_id=campaign_id,
                 received=received,
                 valid=valid,
+                rejected=rejected[campaign_id],
+                # Most frequent first, ties by code: the order a reader wants.
+                rejected_by_reason=dict(sorted(reasons.items(), key=lambda i: (-i[1], i[0]))),
                 counts={step: counts[step] for step in STEPS},
-                rates={step: counts[step] / valid if valid else None for step in STEPS},
+                rates={"valid": valid / received if received else None}
+                | {step: counts[step] / valid if valid else None for step in STEPS},
                 time_to_assign=_spread(to_assign),
                 time_to_first_touch=_spread(to_touch),
             )

@@ -1,4 +1,4 @@
-"""All SQL of the reports: the facts of the leads received in a period."""
+"""All SQL of the reports: the facts of the leads received or rejected in a period."""
 
 import uuid
 from datetime import datetime
@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
-from leadrouter_router.reports.funnel import AssignmentFact, LeadFact
+from leadrouter_router.rejections.models import RejectionRow
+from leadrouter_router.reports.funnel import AssignmentFact, LeadFact, RejectionFact
 from leadrouter_router.routing import repository as routing
 
 
@@ -38,6 +39,21 @@ async def period_facts(
         AssignmentFact(**row._asdict()) for row in (await session.execute(assignments)).all()
     ]
     return lead_facts, assignment_facts
+
+
+async def period_rejections(
+    session: AsyncSession, *, since: datetime, until: datetime, campaign_id: str | None
+) -> list[RejectionFact]:
+    """The rejected leads received in [since, until)."""
+    query = select(RejectionRow.campaign_id, RejectionRow.reason_codes).where(
+        RejectionRow.received_at >= since, RejectionRow.received_at < until
+    )
+    if campaign_id is not None:
+        query = query.where(RejectionRow.campaign_id == campaign_id)
+    return [
+        RejectionFact(campaign, tuple(codes))
+        for campaign, codes in (await session.execute(query)).all()
+    ]
 
 
 async def pool_members(session: AsyncSession) -> dict[str, list[uuid.UUID]]:

@@ -14,8 +14,19 @@ class SpreadOut(BaseModel):
 
 class CampaignFunnelOut(BaseModel):
     campaign_id: str
-    received: int = Field(description="Scored leads the router stored.")
-    valid: int = Field(description="Received, less those merged into an earlier lead.")
+    received: int = Field(
+        description="Everything the webhooks accepted: scored leads the router stored"
+        " (valid or merged) plus leads the scorer rejected."
+    )
+    valid: int = Field(
+        description="Scored leads, less those merged into an earlier lead of the same person."
+    )
+    rejected: int = Field(description="Leads the scorer rejected (any number of reasons).")
+    rejected_by_reason: dict[str, int] = Field(
+        description="Reason code -> rejected leads that failed it; a lead may fail several,"
+        " so the sum can exceed `rejected`. Most frequent first.",
+        examples=[{"email.disposable": 3, "consent.missing": 1}],
+    )
     assigned: int
     accepted: int
     contacted: int
@@ -23,7 +34,10 @@ class CampaignFunnelOut(BaseModel):
     lost: int
     bought_elsewhere: int = Field(description="Went to a competitor: the leakage.")
     unreachable: int
-    rates: dict[str, float | None] = Field(description="Each step as a share of valid.")
+    rates: dict[str, float | None] = Field(
+        description="`valid`: valid / received. Every other step (`assigned` …"
+        " `unreachable`): a share of valid. null when the denominator is 0."
+    )
     time_to_assign: SpreadOut
     time_to_first_touch: SpreadOut
 
@@ -54,8 +68,3 @@ class FunnelReport(BaseModel):
     campaigns: list[CampaignFunnelOut]
     salespeople: list[SalespersonOut]
     pools: list[PoolOut]
-    rejected_by_reason: str = Field(
-        default="Leads the scorer rejected never reach the router: see the scorer's"
-        " scorer_rejections_total metric by reason code.",
-        description="Where rejected counts are.",
-    )

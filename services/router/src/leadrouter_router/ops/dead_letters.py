@@ -1,0 +1,66 @@
+"""What a dead letter says, for people: the reason and where it came from (the
+``dlq-*`` headers of ``leadrouter_runtime.kafka.dead_letter_record``), the lead's
+correlation id, and the start of the original value."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from leadrouter_schemas.serde import HEADER_CORRELATION_ID, HEADER_EVENT_TYPE
+
+PREVIEW_CHARS = 240
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterView:
+    topic: str
+    partition: int
+    offset: int
+    dead_lettered_at: datetime
+    key: str | None
+    reason: str | None
+    error_type: str | None
+    source_topic: str | None
+    source_partition: int | None
+    source_offset: int | None
+    event_type: str | None
+    correlation_id: str | None
+    size_bytes: int
+    preview: str
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("utf-8", errors="replace")
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def describe(record: Any) -> DeadLetterView:
+    """``record`` is an aiokafka ``ConsumerRecord`` of a dead-letter topic."""
+    headers: dict[str, str | None] = {}
+    for name, raw in record.headers or ():
+        headers.setdefault(name, _text(bytes(raw)))
+    value: bytes = record.value or b""
+    return DeadLetterView(
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        dead_lettered_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
+        key=_text(record.key),
+        reason=headers.get("dlq-reason"),
+        error_type=headers.get("dlq-error-type"),
+        source_topic=headers.get("dlq-source-topic"),
+        source_partition=_number(headers.get("dlq-source-partition")),
+        source_offset=_number(headers.get("dlq-source-offset")),
+        event_type=headers.get(HEADER_EVENT_TYPE),
+        correlation_id=headers.get(HEADER_CORRELATION_ID),
+        size_bytes=len(value),
+        preview=value[: PREVIEW_CHARS * 4].decode("utf-8", errors="replace")[:PREVIEW_CHARS],
+    )
+
+
+def newest_first(views: Sequence[DeadLetterView], *, limit: int) -> list[DeadLetterView]:
+    return sorted(views, key=lambda v: (v.dead_lettered_at, v.offset), reverse=True)[:limit]

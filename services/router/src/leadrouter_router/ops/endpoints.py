@@ -1,0 +1,217 @@
+"""``/v1/ops/*`` (read scope): what the ops page shows, as JSON; ``/ops``: the page.
+
+The page is three static files (no front-end build): it calls these endpoints,
+``/v1/reports/funnel`` and ``/v1/leads?status=unassigned``, and refreshes itself.
+"""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import AwareDatetime
+
+from leadrouter_router.ops import repository
+from leadrouter_router.ops.dead_letters import describe, newest_first
+from leadrouter_router.ops.schemas import (
+    DeadLetterOut,
+    DeadLettersOut,
+    DeadLetterTopicOut,
+    DecisionLineOut,
+    DecisionLinesOut,
+    PartitionOut,
+    SlaBreachesOut,
+    SlaBreachOut,
+    TopicOut,
+    TopicsOut,
+)
+from leadrouter_router.ops.topics import OpsKafka
+from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
+from leadrouter_router.state import Session
+from leadrouter_runtime.problems import NotFound
+
+READ = [Depends(require("read"))]
+BAD_QUERY: dict[int | str, dict[str, Any]] = {422: problem_entry("A query parameter is not valid")}
+STATIC = files("leadrouter_router.ops") / "static"
+ASSETS: dict[str, str] = {"ops.js": "text/javascript", "ops.css": "text/css"}
+
+router = APIRouter(tags=["ops"])
+
+
+def ops_kafka(request: Request) -> OpsKafka:
+    kafka: OpsKafka = request.app.state.ops
+    return kafka
+
+
+Kafka = Annotated[OpsKafka, Depends(ops_kafka)]
+
+
+@router.get(
+    "/v1/ops/topics",
+    dependencies=READ,
+    responses=AUTH_RESPONSES,
+    summary="Throughput and lag per topic and partition",
+)
+async def topics(kafka: Kafka) -> TopicsOut:
+    sample, rates = await kafka.activity.latest()
+    by_topic: dict[str, list[PartitionOut]] = {}
+    for p in sample.partitions:
+        by_topic.setdefault(p.topic, []).append(
+            PartitionOut(
+                partition=p.partition,
+                end_offset=p.end,
+                records=p.records,
+                per_second=rates.get((p.topic, p.partition)),
+                lag={group: p.lag(group) for group in p.committed},
+            )
+        )
+    return TopicsOut(
+        sampled_at=sample.at,
+        window_s=kafka.activity.window_s,
+        groups=kafka.activity.groups,
+        # In the lead's order through the pipeline, as configured, not by name.
+        topics=[_topic(name, by_topic[name]) for name in kafka.activity.topics if name in by_topic],
+    )
+
+
+def _topic(name: str, partitions: list[PartitionOut]) -> TopicOut:
+    rates = [p.per_second for p in partitions]
+    groups = {group for p in partitions for group in p.lag}
+    return TopicOut(
+        topic=name,
+        end_offset=sum(p.end_offset for p in partitions),
+        records=sum(p.records for p in partitions),
+        per_second=None if None in rates else sum(r for r in rates if r is not None),
+        lag={g: sum(p.lag.get(g, 0) for p in partitions) for g in sorted(groups)},
+        partitions=partitions,
+    )
+
+
+@router.get(
+    "/v1/ops/dead-letters",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **BAD_QUERY},
+    summary="The newest dead letters with their reasons",
+)
+async def dead_letters(
+    kafka: Kafka, limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> DeadLettersOut:
+    names = kafka.dead_letter_topics
+    offsets = await kafka.watch.offsets(names)
+    held = {name: sum(p.records for p in offsets if p.topic == name) for name in names}
+    found = await asyncio.gather(
+        *(kafka.watch.latest(name, limit=limit) for name in names if held[name])
+    )
+    views = [describe(record) for records in found for record in records]
+    return DeadLettersOut(
+        topics=[DeadLetterTopicOut(topic=name, records=held[name]) for name in names],
+        items=[
+            DeadLetterOut.model_validate(v, from_attributes=True)
+            for v in newest_first(views, limit=limit)
+        ],
+    )
+
+
+@router.get(
+    "/v1/ops/sla-breaches",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **BAD_QUERY},
+    summary="Assignments whose SLA deadline was missed, newest first",
+)
+async def sla_breaches(
+    session: Session,
+    since: Annotated[
+        AwareDatetime | None, Query(description="Breached from (default: 24 hours ago).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SlaBreachesOut:
+    since = since or datetime.now(UTC) - timedelta(days=1)
+    rows = await repository.sla_breaches(session, since=since, limit=limit)
+    items = []
+    for assignment, lead, missed_by, owner_now in rows:
+        target = _target(assignment.end_reason)
+        items.append(
+            SlaBreachOut(
+                assignment_id=assignment.id,
+                lead_id=lead.id,
+                campaign_id=lead.campaign_id,
+                correlation_id=lead.correlation_id,
+                target=target,
+                missed_by_id=assignment.salesperson_id,
+                missed_by_name=missed_by,
+                assigned_at=assignment.assigned_at,
+                due_at=assignment.accept_due_at if target == "accept" else assignment.touch_due_at,
+                breached_at=assignment.ended_at or assignment.assigned_at,
+                owner_now_id=lead.owner_id,
+                owner_now_name=owner_now,
+                lead_status=lead.status,
+            )
+        )
+    return SlaBreachesOut(since=since, items=items)
+
+
+def _target(end_reason: str | None) -> Literal["accept", "first_touch"]:
+    # sla/service.py writes "sla_<target> missed".
+    return "first_touch" if end_reason and "first_touch" in end_reason else "accept"
+
+
+@router.get(
+    "/v1/ops/decisions",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **BAD_QUERY},
+    summary="The latest routing decisions and why",
+)
+async def decisions(
+    session: Session, limit: Annotated[int, Query(ge=1, le=200)] = 20
+) -> DecisionLinesOut:
+    rows = await repository.latest_decisions(session, limit=limit)
+    return DecisionLinesOut(
+        items=[
+            DecisionLineOut(
+                decision_id=decision.id,
+                lead_id=lead.id,
+                campaign_id=lead.campaign_id,
+                correlation_id=lead.correlation_id,
+                grade=lead.grade,
+                score=lead.score,
+                outcome=decision.outcome,
+                via=repository.record_text(decision.record, "via"),
+                salesperson_id=decision.salesperson_id,
+                salesperson_name=name,
+                pool=repository.record_text(decision.record, "pool"),
+                strategy=repository.record_text(decision.record, "strategy"),
+                reason=repository.record_text(decision.record, "reason"),
+                policy_name=decision.policy_name,
+                policy_version=decision.policy_version,
+                decided_at=decision.decided_at,
+            )
+            for decision, lead, name in rows
+        ]
+    )
+
+
+@router.get("/ops", response_class=HTMLResponse, summary="The live ops page (HTML)")
+async def ops_page() -> HTMLResponse:
+    # Open like /healthz: the page holds no data; what it fetches needs the read scope.
+    return HTMLResponse(
+        (STATIC / "ops.html").read_text(encoding="utf-8"),
+        headers={
+            # Only our own script and style; data is shown as text, never as markup.
+            "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+            "Cache-Control": "no-cache",
+        },
+    )
+
+
+@router.get("/ops/{asset}", include_in_schema=False)
+async def ops_asset(asset: str) -> Response:
+    media_type = ASSETS.get(asset)
+    if media_type is None:
+        raise NotFound(f"No ops asset {asset!r}.")
+    return Response(
+        (STATIC / asset).read_text(encoding="utf-8"),
+        media_type=media_type,
+        headers={"Cache-Control": "no-cache"},
+    )

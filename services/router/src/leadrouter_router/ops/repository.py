@@ -1,0 +1,51 @@
+"""The ops page's reads: SLA breaches and the latest decisions, newest first."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from leadrouter_router.leads.models import AssignmentRow, LeadRow
+from leadrouter_router.routing.models import DecisionRow
+from leadrouter_router.salespeople.models import SalespersonRow
+
+
+async def sla_breaches(
+    session: AsyncSession, *, since: datetime, limit: int
+) -> Sequence[tuple[AssignmentRow, LeadRow, str, str | None]]:
+    """Assignments ended by a missed deadline since ``since``: each with its lead, the
+    name of who missed it, and the name of the lead's owner now."""
+    missed_by = aliased(SalespersonRow)
+    owner = aliased(SalespersonRow)
+    result = await session.execute(
+        select(AssignmentRow, LeadRow, missed_by.name, owner.name)
+        .join(LeadRow, LeadRow.id == AssignmentRow.lead_id)
+        .join(missed_by, missed_by.id == AssignmentRow.salesperson_id)
+        .outerjoin(owner, owner.id == LeadRow.owner_id)
+        .where(AssignmentRow.stage == "breached", AssignmentRow.ended_at >= since)
+        .order_by(AssignmentRow.ended_at.desc(), AssignmentRow.id.desc())
+        .limit(limit)
+    )
+    return [(a, lead, by, now_with) for a, lead, by, now_with in result.all()]
+
+
+async def latest_decisions(
+    session: AsyncSession, *, limit: int
+) -> Sequence[tuple[DecisionRow, LeadRow, str | None]]:
+    """The most recent decisions with their leads and the chosen salesperson's name."""
+    result = await session.execute(
+        select(DecisionRow, LeadRow, SalespersonRow.name)
+        .join(LeadRow, LeadRow.id == DecisionRow.lead_id)
+        .outerjoin(SalespersonRow, SalespersonRow.id == DecisionRow.salesperson_id)
+        .order_by(DecisionRow.decided_at.desc(), DecisionRow.id.desc())
+        .limit(limit)
+    )
+    return [(decision, lead, name) for decision, lead, name in result.all()]
+
+
+def record_text(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return value if isinstance(value, str) else None
