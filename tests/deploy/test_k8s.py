@@ -312,6 +312,18 @@ def test_the_settings_default_group_ids_are_the_ones_scaled_on() -> None:
     assert RouterSettings().kafka.group_id == "router"
 
 
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_ops_page_watches_the_scorers_own_group(overlay: str) -> None:
+    docs = rendered(overlay)
+    containers = [
+        d["spec"]["template"]["spec"]["containers"][0] for d in of_kind(docs, "Deployment").values()
+    ]
+    envs = {service_of(c).env_prefix: environment(docs, c) for c in containers}
+    scorer_group = envs["SCORER_"]["SCORER_KAFKA__GROUP_ID"]
+    assert envs["ROUTER_"]["ROUTER_OPS__SCORER_GROUP_ID"] == scorer_group
+    assert RouterSettings().ops.scorer_group_id == ScorerSettings().kafka.group_id
+
+
 def test_development_has_no_autoscaler_and_a_secret_of_its_own() -> None:
     docs = rendered("dev")
     assert not of_kind(docs, "ScaledObject")

@@ -37,3 +37,4 @@ def test_the_window_keeps_only_recent_samples() -> None:
     samples = [sample(0, a=0), sample(30, a=10), sample(70, a=20), sample(90, a=30)]
     assert [s.at for s in within(samples, window_s=60)] == [s.at for s in samples[1:]]
     assert within([], window_s=60) == []
+    assert within(samples, window_s=60, now=T0 + timedelta(seconds=150)) == [samples[-1]]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from typing import Annotated, Any, Literal
 
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import AwareDatetime
@@ -30,10 +31,12 @@ from leadrouter_router.ops.schemas import (
 from leadrouter_router.ops.topics import OpsKafka
 from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
 from leadrouter_router.state import Session
-from leadrouter_runtime.problems import NotFound
+from leadrouter_runtime.problems import NotFound, ServiceUnavailable
 
 READ = [Depends(require("read"))]
 BAD_QUERY: dict[int | str, dict[str, Any]] = {422: problem_entry("A query parameter is not valid")}
+FROM_KAFKA: dict[int | str, dict[str, Any]] = {503: problem_entry("Kafka did not answer")}
+RETRY_AFTER_S = 5
 STATIC = files("leadrouter_router.ops") / "static"
 ASSETS: dict[str, str] = {"ops.js": "text/javascript", "ops.css": "text/css"}
 
@@ -51,11 +54,14 @@ Kafka = Annotated[OpsKafka, Depends(ops_kafka)]
 @router.get(
     "/v1/ops/topics",
     dependencies=READ,
-    responses=AUTH_RESPONSES,
+    responses={**AUTH_RESPONSES, **FROM_KAFKA},
     summary="Throughput and lag per topic and partition",
 )
 async def topics(kafka: Kafka) -> TopicsOut:
-    sample, rates = await kafka.activity.latest()
+    try:
+        sample, rates = await kafka.activity.latest()
+    except (KafkaError, TimeoutError) as error:
+        raise _unavailable(error) from error
     by_topic: dict[str, list[PartitionOut]] = {}
     for p in sample.partitions:
         by_topic.setdefault(p.topic, []).append(
@@ -76,6 +82,12 @@ async def topics(kafka: Kafka) -> TopicsOut:
     )
 
 
+def _unavailable(error: Exception) -> ServiceUnavailable:
+    return ServiceUnavailable(
+        f"Kafka did not answer: {error!r}", headers={"Retry-After": str(RETRY_AFTER_S)}
+    )
+
+
 def _topic(name: str, partitions: list[PartitionOut]) -> TopicOut:
     rates = [p.per_second for p in partitions]
     groups = {group for p in partitions for group in p.lag}
@@ -92,18 +104,21 @@ def _topic(name: str, partitions: list[PartitionOut]) -> TopicOut:
 @router.get(
     "/v1/ops/dead-letters",
     dependencies=READ,
-    responses={**AUTH_RESPONSES, **BAD_QUERY},
+    responses={**AUTH_RESPONSES, **BAD_QUERY, **FROM_KAFKA},
     summary="The newest dead letters with their reasons",
 )
 async def dead_letters(
     kafka: Kafka, limit: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> DeadLettersOut:
     names = kafka.dead_letter_topics
-    offsets = await kafka.watch.offsets(names)
-    held = {name: sum(p.records for p in offsets if p.topic == name) for name in names}
-    found = await asyncio.gather(
-        *(kafka.watch.latest(name, limit=limit) for name in names if held[name])
-    )
+    try:
+        offsets = await kafka.watch.offsets(names)
+        held = {name: sum(p.records for p in offsets if p.topic == name) for name in names}
+        found = await asyncio.gather(
+            *(kafka.watch.latest(name, limit=limit) for name in names if held[name])
+        )
+    except (KafkaError, TimeoutError) as error:
+        raise _unavailable(error) from error
     views = [describe(record) for records in found for record in records]
     return DeadLettersOut(
         topics=[DeadLetterTopicOut(topic=name, records=held[name]) for name in names],

@@ -37,9 +37,11 @@ def per_second(samples: Sequence[OffsetSample]) -> Mapping[Partition, float | No
     return rates
 
 
-def within(samples: Sequence[OffsetSample], *, window_s: float) -> list[OffsetSample]:
-    """The samples no older than ``window_s`` before the latest one."""
+def within(
+    samples: Sequence[OffsetSample], *, window_s: float, now: datetime | None = None
+) -> list[OffsetSample]:
+    """The samples no older than ``window_s`` before ``now`` (default: the latest one)."""
     if not samples:
         return []
-    newest = samples[-1].at
+    newest = now or samples[-1].at
     return [s for s in samples if (newest - s.at).total_seconds() <= window_s]

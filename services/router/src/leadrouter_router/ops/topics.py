@@ -51,7 +51,13 @@ class TopicActivity:
             (self._clock() - self._samples[-1].at).total_seconds() < 2 * self._interval_s
         )
         if not fresh:
-            await self.sample()
+            try:
+                await self.sample()
+            except Exception:
+                # The last sample within the window, shown with its time, beats none.
+                if not within(list(self._samples), window_s=self.window_s, now=self._clock()):
+                    raise
+                log.warning("ops.topics_sample_stale", sampled_at=self._samples[-1].at)
         samples = within(list(self._samples), window_s=self.window_s)
         return samples[-1], per_second(samples)
 
