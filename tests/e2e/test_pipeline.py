@@ -135,13 +135,15 @@ async def test_a_webhook_lead_ends_in_one_assignment_and_one_crm_post(
 
         assert await eventually(timed, timeout_s=30, what="webhook-to-CRM observed") == 1
 
-    # The lead's correlation id is on every log line about it, in both services.
+    # Every line is JSON (libraries' too), and the lead's correlation id is on every
+    # line about it, in both services.
     for service in ("scorer", "router"):
         lines = [
             json.loads(line)
             for line in (Path(system["logs"]) / f"{service}.log").read_text().splitlines()
-            if line.startswith("{")
+            if line.strip()
         ]
+        assert all("event" in line and "timestamp" in line for line in lines)
         about_lead = [
             line
             for line in lines
