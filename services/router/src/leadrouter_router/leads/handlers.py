@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.leads.service import reroute_unassigned, route_scored_leads
 from leadrouter_router.routing.metrics import RoutingMetrics
+from leadrouter_router.routing.snapshot import ConfigurationCache
 from leadrouter_runtime.kafka import DeadLetter
 from leadrouter_schemas import LeadScored, decode_as
 
@@ -19,7 +20,10 @@ log = structlog.get_logger(__name__)
 
 
 class RouteScoredLeads:
-    """Batch handler for :class:`leadrouter_runtime.kafka.BatchConsumer`."""
+    """Batch handler for :class:`leadrouter_runtime.kafka.BatchConsumer`.
+
+    Keeps the routing configuration between batches; every batch checks it against
+    the database first, so a change made anywhere is seen by the next batch."""
 
     def __init__(
         self,
@@ -29,12 +33,14 @@ class RouteScoredLeads:
         clock: Callable[[], datetime],
         on_committed: Callable[[], None],
         metrics: RoutingMetrics | None = None,
+        configurations: ConfigurationCache | None = None,
     ) -> None:
         self._sessions = sessions
         self._assigned_topic = assigned_topic
         self._clock = clock
         self._on_committed = on_committed
         self._metrics = metrics
+        self.configurations = configurations or ConfigurationCache()
 
     async def __call__(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[DeadLetter]:
         events: list[LeadScored] = []
@@ -54,6 +60,7 @@ class RouteScoredLeads:
                     now=self._clock(),
                     assigned_topic=self._assigned_topic,
                     metrics=self._metrics,
+                    configurations=self.configurations,
                 )
             self._on_committed()
         return letters

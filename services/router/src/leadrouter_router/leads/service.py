@@ -16,21 +16,26 @@ from typing import Any, Protocol
 
 import structlog
 from pydantic import ValidationError
-from sqlalchemy import insert
+from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.campaigns import repository as campaigns
 from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.leads import repository
-from leadrouter_router.leads.models import AssignmentRow, LeadRow
+from leadrouter_router.leads.models import LeadRow
 from leadrouter_router.platform import outbox
 from leadrouter_router.routing import repository as routing
 from leadrouter_router.routing.engine import Decision, decide
 from leadrouter_router.routing.facts import KnownLead, LeadFacts, Person, RoutingContext
 from leadrouter_router.routing.metrics import RoutingMetrics
-from leadrouter_router.routing.models import DecisionRow
 from leadrouter_router.routing.policy import Policy
-from leadrouter_router.routing.snapshot import current_policies, load_context, policy_for
+from leadrouter_router.routing.snapshot import (
+    Configuration,
+    ConfigurationCache,
+    load_configuration,
+    load_context,
+    policy_for,
+)
 from leadrouter_router.sla.deadlines import business_deadline, target_minutes
 from leadrouter_schemas import (
     LeadAssigned,
@@ -85,7 +90,8 @@ class _NewLead:
     grade: str
     value: float
     status: str
-    scored: dict[str, Any]
+    scored: str
+    """The LeadScored data, encoded as JSON once (what the ``scored`` column holds)."""
     received_at: datetime
     owner_id: uuid.UUID | None = None
     merged_into_id: uuid.UUID | None = None
@@ -106,6 +112,13 @@ class _Pending:
     assignments: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, object]] = field(default_factory=list)
     campaigns: Mapping[str, CampaignRow] = field(default_factory=dict)
+    kits: dict[str, SalesKit | None] = field(default_factory=dict)
+    """Each campaign's sales kit, read once per batch."""
+
+    def sales_kit(self, campaign_id: str) -> SalesKit | None:
+        if campaign_id not in self.kits:
+            self.kits[campaign_id] = _sales_kit(self.campaigns.get(campaign_id))
+        return self.kits[campaign_id]
 
 
 def _assigned_event(
@@ -118,6 +131,7 @@ def _assigned_event(
     causation_id: uuid.UUID,
     decision: Decision,
     campaign: CampaignRow | None,
+    sales_kit: SalesKit | None,
 ) -> LeadAssigned:
     return LeadAssigned(
         event_id=assignment["id"],
@@ -144,7 +158,7 @@ def _assigned_event(
                 pool=decision.pool,
                 strategy=decision.strategy,
             ),
-            sales_kit=_sales_kit(campaign),
+            sales_kit=sales_kit,
             sla_deadline=_accept_deadline(campaign, data, person, assignment["assigned_at"]),
         ),
     )
@@ -220,7 +234,9 @@ def _apply(
             "salesperson_id": decision.salesperson_id,
             "policy_name": decision.record["policy"]["name"],
             "policy_version": decision.record["policy"]["version"],
-            "record": decision.record,
+            # Encoded once here (pydantic-core), not by json.dumps at the insert: the
+            # record names every rule and candidate, and is the largest row written.
+            "record": to_json(decision.record).decode(),
             "decided_at": now,
         }
     )
@@ -256,6 +272,7 @@ def _apply(
         causation_id=scored_event_id or decision_id,
         decision=decision,
         campaign=pending.campaigns.get(lead.campaign_id),
+        sales_kit=pending.sales_kit(lead.campaign_id),
     )
     pending.messages.extend(_announce(event, assigned_topic=assigned_topic, now=now))
     context.load.assign(person.id, pool=decision.pool, value=lead.value)
@@ -280,16 +297,15 @@ async def _write(
     now: datetime,
     metrics: RoutingMetrics | None,
 ) -> None:
-    # Leads, then what refers to them (no ORM relationships order these inserts).
-    if pending.leads:
-        await session.execute(insert(LeadRow), [_columns(lead) for lead in pending.leads])
-    else:
+    if not pending.leads:
         await session.flush()  # leads changed by the re-check
-    if pending.decisions:
-        await session.execute(insert(DecisionRow), pending.decisions)
-    if pending.assignments:
-        await session.execute(insert(AssignmentRow), pending.assignments)
-    await outbox.enqueue_all(session, pending.messages)
+    await repository.insert_batch(
+        session,
+        leads=[_columns(lead) for lead in pending.leads],
+        decisions=pending.decisions,
+        assignments=pending.assignments,
+        messages=pending.messages,
+    )
     await routing.save_rotations(
         session, before=rotations_before, after=context.load.last_in_pool, now=now
     )
@@ -304,6 +320,14 @@ def _policy(
     return policy_for(policies, campaign_policies.get(campaign_id))
 
 
+async def _configuration(
+    session: AsyncSession, configurations: ConfigurationCache | None
+) -> Configuration:
+    if configurations is None:
+        return await load_configuration(session)
+    return await configurations.get(session)
+
+
 async def route_scored_leads(
     session: AsyncSession,
     events: Sequence[LeadScored],
@@ -311,11 +335,16 @@ async def route_scored_leads(
     now: datetime,
     assigned_topic: str,
     metrics: RoutingMetrics | None = None,
+    configurations: ConfigurationCache | None = None,
 ) -> list[Routed]:
     """Store, decide and announce each new scored lead; an event seen before returns
-    the decision recorded for it (replay-stable), and changes nothing."""
-    recorded = await routing.decisions_of_events(session, [e.event_id for e in events])
+    the decision recorded for it (replay-stable), and changes nothing.
+
+    ``configurations`` keeps the routing configuration between batches (checked
+    against the database for every batch); without it, it is read for this batch."""
     known = await repository.known_scored_event_ids(session, [e.event_id for e in events])
+    # Replays are rare: the recorded decisions are read only when there are some.
+    recorded = await routing.decisions_of_events(session, known) if known else {}
     routed: list[Routed] = []
     fresh: dict[uuid.UUID, LeadScored] = {}
     for scored in events:
@@ -345,9 +374,10 @@ async def route_scored_leads(
         )
         for scored in fresh.values()
     ]
-    context = await load_context(session, facts, now=now)
+    configuration = await _configuration(session, configurations)
+    context = await load_context(session, facts, now=now, configuration=configuration)
     rotations_before = dict(context.load.last_in_pool)
-    policies = await current_policies(session)
+    policies = configuration.policies
     pending = _Pending(campaigns=campaign_rows)
     for scored, fact in zip(fresh.values(), facts, strict=True):
         assert fact.lead_id is not None
@@ -367,7 +397,7 @@ async def route_scored_leads(
             grade=fact.grade,
             value=fact.value,
             status=decision.outcome,
-            scored=scored.data.model_dump(mode="json"),
+            scored=scored.data.model_dump_json(),
             received_at=now,
         )
         pending.leads.append(lead)
@@ -451,9 +481,10 @@ async def route_again(
         )
         for row, data in zip(rows, datas, strict=True)
     ]
-    context = await load_context(session, facts, now=now)
+    configuration = await load_configuration(session)
+    context = await load_context(session, facts, now=now, configuration=configuration)
     rotations_before = dict(context.load.last_in_pool)
-    policies = await current_policies(session)
+    policies = configuration.policies
     pending = _Pending(campaigns=campaign_rows)
     routed = []
     for row, data, fact in zip(rows, datas, facts, strict=True):

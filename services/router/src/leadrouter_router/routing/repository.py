@@ -1,13 +1,27 @@
 """All SQL that routing reads and writes: the snapshot a batch is routed against,
 policies by version, pool rotations and decision records."""
 
+import hashlib
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    ScalarSelect,
+    Table,
+    Text,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,9 +35,46 @@ from leadrouter_router.territories.models import TerritoryRow
 OPEN = "assigned"
 
 
-# The snapshot reads plain rows (no ORM identity map): each batch reads every
-# salesperson and account again, and building ORM objects for them costs more
-# than the decisions they serve.
+# The snapshot reads plain rows (no ORM identity map): building ORM objects for
+# every salesperson and account costs more than the decisions they serve.
+
+CONFIGURATION_TABLES: tuple[Table, ...] = tuple(
+    row.__table__  # type: ignore[misc]
+    for row in (SalespersonRow, TeamRow, TeamMemberRow, TerritoryRow, AccountRow, RoutingPolicyRow)
+)
+"""Every table the cached routing configuration is read from (docs/decisions/0303):
+a table that :func:`salespeople`, :func:`pool_members`, :func:`territories`,
+:func:`accounts` or :func:`latest_policies` starts reading belongs here too."""
+
+
+def _table_digest(table: Table, dialect: str) -> ScalarSelect[Any]:
+    """Every column of every row as one JSON array per row, in primary-key order:
+    any insert, update or delete changes it. PostgreSQL hashes it server-side (one
+    short value over the network); SQLite is in-process, so the text is hashed here."""
+    order = list(table.primary_key.columns)
+    if dialect == "postgresql":
+        row = cast(func.json_build_array(*table.c), Text)
+        return select(
+            func.md5(func.string_agg(row, aggregate_order_by(literal_column("'|'"), *order)))
+        ).scalar_subquery()
+    rows = select(func.json_array(*table.c).label("row")).order_by(*order).subquery()
+    return select(func.group_concat(rows.c.row, "|")).scalar_subquery()
+
+
+async def configuration_fingerprint(session: AsyncSession) -> tuple[str, ...]:
+    """A digest of the routing configuration (people, teams, members, territories,
+    accounts, policies) in one round trip. Any change moves it, whoever made it (this
+    process's API, another replica, a migration, an SQL console)."""
+    dialect = session.get_bind().dialect.name
+    result = await session.execute(
+        select(*(_table_digest(table, dialect) for table in CONFIGURATION_TABLES))
+    )
+    digests = result.one()
+    if dialect == "postgresql":
+        return tuple(digest or "" for digest in digests)
+    return tuple(
+        hashlib.blake2b((text or "").encode(), digest_size=16).hexdigest() for text in digests
+    )
 
 
 async def salespeople(session: AsyncSession) -> Sequence[Row[Any]]:
@@ -43,14 +94,19 @@ async def pool_members(session: AsyncSession) -> list[tuple[str, uuid.UUID]]:
     return [(name, member) for name, member in result.all()]
 
 
-async def territories(session: AsyncSession) -> Sequence[TerritoryRow]:
-    return (await session.scalars(select(TerritoryRow).order_by(TerritoryRow.name))).all()
+async def territories(session: AsyncSession) -> Sequence[Row[Any]]:
+    table = TerritoryRow.__table__
+    return (await session.execute(select(table).order_by(table.c.name))).all()
 
 
-async def accounts(session: AsyncSession) -> Sequence[AccountRow]:
-    return (
-        await session.scalars(select(AccountRow).order_by(AccountRow.name, AccountRow.id))
-    ).all()
+async def accounts(session: AsyncSession) -> Sequence[Row[Any]]:
+    table = AccountRow.__table__
+    return (await session.execute(select(table).order_by(table.c.name, table.c.id))).all()
+
+
+KnownLeadRow = Row[
+    uuid.UUID, str, datetime, str, uuid.UUID | None, str | None, str | None, str | None
+]
 
 
 async def related_leads(
@@ -60,8 +116,9 @@ async def related_leads(
     email_keys: Collection[str],
     phone_keys: Collection[str],
     domains: Collection[str],
-) -> Sequence[LeadRow]:
-    """Leads that may be the same person, or open leads of the same company."""
+) -> Sequence[KnownLeadRow]:
+    """Leads that may be the same person, or open leads of the same company (the
+    columns dedupe and the circuit look at, not the stored event)."""
     clauses: list[ColumnElement[bool]] = []
     if lead_keys:
         clauses.append(LeadRow.lead_key.in_(lead_keys))
@@ -73,8 +130,17 @@ async def related_leads(
         clauses.append(LeadRow.company_domain.in_(domains) & (LeadRow.status == OPEN))
     if not clauses:
         return []
-    query = select(LeadRow).where(or_(*clauses), LeadRow.status.in_(("assigned", "unassigned")))
-    return (await session.scalars(query)).all()
+    query = select(
+        LeadRow.id,
+        LeadRow.lead_key,
+        LeadRow.received_at,
+        LeadRow.status,
+        LeadRow.owner_id,
+        LeadRow.email_key,
+        LeadRow.phone_key,
+        LeadRow.company_domain,
+    ).where(or_(*clauses), LeadRow.status.in_(("assigned", "unassigned")))
+    return (await session.execute(query)).all()
 
 
 async def open_load(session: AsyncSession) -> dict[uuid.UUID, tuple[int, float]]:
@@ -87,18 +153,21 @@ async def open_load(session: AsyncSession) -> dict[uuid.UUID, tuple[int, float]]
 
 
 async def assigned_today(
-    session: AsyncSession, people: Iterable[Row[Any]], *, now: datetime
+    session: AsyncSession, people: Iterable[tuple[uuid.UUID, str]], *, now: datetime
 ) -> dict[uuid.UUID, int]:
-    """New leads per salesperson since midnight in each one's own time zone."""
+    """New leads per salesperson since midnight in each one's own time zone, given
+    (id, time zone) pairs: one query per zone, sent as one statement."""
     by_zone: dict[str, list[uuid.UUID]] = {}
-    for person in people:
-        by_zone.setdefault(person.time_zone, []).append(person.id)
-    counts: dict[uuid.UUID, int] = {}
+    for person, zone in people:
+        by_zone.setdefault(zone, []).append(person)
+    if not by_zone:
+        return {}
+    counts = []
     for zone, ids in by_zone.items():
         local = now.astimezone(ZoneInfo(zone))
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        result = await session.execute(
-            select(AssignmentRow.salesperson_id, func.count())
+        counts.append(
+            select(AssignmentRow.salesperson_id, func.count().label("count"))
             .where(
                 AssignmentRow.assigned_at >= midnight,
                 AssignmentRow.assigned_at > now - timedelta(hours=25),
@@ -106,8 +175,8 @@ async def assigned_today(
             )
             .group_by(AssignmentRow.salesperson_id)
         )
-        counts.update({person: int(count) for person, count in result.all()})
-    return counts
+    result = await session.execute(union_all(*counts) if len(counts) > 1 else counts[0])
+    return {person: int(count) for person, count in result.all()}
 
 
 async def rotations(session: AsyncSession) -> dict[str, uuid.UUID]:

@@ -14,7 +14,7 @@ from leadrouter_router.routing.models import RoutingPolicyRow
 from leadrouter_router.routing.policy import Policy, PolicyDocument
 from leadrouter_router.routing.snapshot import (
     EVERYONE_POOL,
-    current_policies,
+    load_configuration,
     load_context,
     policy_for,
 )
@@ -77,8 +77,9 @@ async def simulate(
         )
         for data in leads
     ]
-    context = await load_context(session, facts, now=now)
-    policies = await current_policies(session)
+    configuration = await load_configuration(session)
+    context = await load_context(session, facts, now=now, configuration=configuration)
+    policies = configuration.policies
     decisions = []
     for fact in facts:
         campaign = campaign_rows.get(fact.campaign_id)

@@ -1,19 +1,26 @@
-"""The state a batch is routed against, read once per batch: people, pools,
-territories, accounts, related leads, load, rotations and policies."""
+"""The state a batch is routed against: the configuration (people, pools,
+territories, accounts, policies), kept between batches while its fingerprint
+stays the same, and what moves with every assignment (related leads, load,
+rotations), read fresh for every batch (docs/decisions/0303)."""
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+import structlog
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.leads.models import LeadRow
 from leadrouter_router.routing import repository
+from leadrouter_router.routing.availability import unavailability
 from leadrouter_router.routing.facts import (
     Account,
+    AccountIndex,
+    CarriedStatics,
     Interval,
     KnownLead,
     LeadFacts,
@@ -36,6 +43,8 @@ BUILT_IN_POLICY = Policy(
     document=PolicyDocument(rules=(Rule(name="everyone", pool=EVERYONE_POOL),)),
 )
 """Used until a ``default`` policy is stored: round robin over everyone."""
+
+log = structlog.get_logger(__name__)
 
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
@@ -91,7 +100,7 @@ def account_of(row: AccountRow | Row[Any]) -> Account:
     )
 
 
-def known_of(row: LeadRow) -> KnownLead:
+def known_of(row: LeadRow | repository.KnownLeadRow) -> KnownLead:
     return KnownLead(
         id=row.id,
         lead_key=row.lead_key,
@@ -110,14 +119,95 @@ def policy_of(row: RoutingPolicyRow) -> Policy:
     )
 
 
-async def load_context(
-    session: AsyncSession, leads: Sequence[LeadFacts], *, now: datetime
-) -> RoutingContext:
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """What routing reads that changes only when someone edits it. Read-only: every
+    batch that shares it builds its own context (load, known leads) around it."""
+
+    people: dict[uuid.UUID, Person]
+    """Everyone, in rotation order (created, then id)."""
+    pools: dict[str, list[uuid.UUID]]
+    territories: tuple[Territory, ...]
+    accounts: tuple[Account, ...]
+    account_index: AccountIndex
+    policies: dict[str, Policy]
+    fingerprint: tuple[str, ...] = ()
+    carried: CarriedStatics = field(default_factory=lambda: CarriedStatics(same_availability))
+    """What the engine worked out for the batch before (availability permitting)."""
+
+
+def same_availability(
+    person: Person, now: datetime, after_hours: bool, before: tuple[str, ...]
+) -> bool:
+    return unavailability(person, now, after_hours_ok=after_hours) == before
+
+
+async def load_configuration(
+    session: AsyncSession, *, fingerprint: tuple[str, ...] = ()
+) -> Configuration:
     people_rows = await repository.salespeople(session)
     pools: dict[str, list[uuid.UUID]] = {}
     for pool, member in await repository.pool_members(session):
         pools.setdefault(pool, []).append(member)
     pools.setdefault(EVERYONE_POOL, [row.id for row in people_rows])
+    accounts = tuple(account_of(row) for row in await repository.accounts(session))
+    return Configuration(
+        people={row.id: person_of(row) for row in people_rows},
+        pools=pools,
+        territories=tuple(territory_of(row) for row in await repository.territories(session)),
+        accounts=accounts,
+        account_index=AccountIndex(accounts),
+        policies=await current_policies(session),
+        fingerprint=fingerprint,
+    )
+
+
+class ConfigurationCache:
+    """The configuration, read again only when its fingerprint moved.
+
+    Every batch asks for the fingerprint first (one query: a digest of every row of
+    the configuration tables), then reuses what it read before if nothing changed,
+    whoever made the change: this router's API, another replica, a migration. The
+    fingerprint is taken before the rows are read, so a change that lands between
+    the two makes the next batch read again; it never hides a change.
+    """
+
+    def __init__(self) -> None:
+        self._current: Configuration | None = None
+        self.reads = 0
+        """How many times the configuration was read (not served from the cache)."""
+
+    async def get(self, session: AsyncSession) -> Configuration:
+        fingerprint = await repository.configuration_fingerprint(session)
+        current = self._current
+        if current is not None and current.fingerprint == fingerprint:
+            return current
+        configuration = await load_configuration(session, fingerprint=fingerprint)
+        self._current = configuration
+        self.reads += 1
+        log.info(
+            "routing.configuration_read",
+            salespeople=len(configuration.people),
+            pools=len(configuration.pools),
+            accounts=len(configuration.accounts),
+            policies=len(configuration.policies),
+            first=current is None,
+        )
+        return configuration
+
+
+async def load_context(
+    session: AsyncSession,
+    leads: Sequence[LeadFacts],
+    *,
+    now: datetime,
+    configuration: Configuration | None = None,
+) -> RoutingContext:
+    """The context a batch is decided against: ``configuration`` (read now when not
+    given) and the state that moves with every assignment, always read fresh."""
+    if configuration is None:
+        configuration = await load_configuration(session)
+    people = configuration.people
     related = await repository.related_leads(
         session,
         lead_keys={lead.lead_key for lead in leads},
@@ -125,7 +215,9 @@ async def load_context(
         phone_keys={lead.phone_key for lead in leads if lead.phone_key},
         domains={lead.company_domain for lead in leads if lead.company_domain},
     )
-    today = await repository.assigned_today(session, people_rows, now=now)
+    today = await repository.assigned_today(
+        session, [(person.id, person.time_zone) for person in people.values()], now=now
+    )
     load = Load(
         assigned_today={str(person): count for person, count in today.items()},
         last_in_pool=await repository.rotations(session),
@@ -134,12 +226,14 @@ async def load_context(
         load.open_leads[str(owner)] = count
         load.open_value[str(owner)] = value
     return RoutingContext(
-        people={row.id: person_of(row) for row in people_rows},
-        pools=pools,
-        territories=[territory_of(row) for row in await repository.territories(session)],
-        accounts=[account_of(row) for row in await repository.accounts(session)],
+        people=people,
+        pools=configuration.pools,
+        territories=configuration.territories,
+        accounts=configuration.accounts,
+        account_index=configuration.account_index,
         known_leads=[known_of(row) for row in related],
         load=load,
+        carried=configuration.carried,
     )
 
 
