@@ -195,8 +195,25 @@ function showSectionError(id, error) {
 }
 
 let refreshes = 0;
+let timer = null;
+let running = false;
+let again = false;
 
+// One refresh at a time; asked for during one, the next starts as soon as it ends.
 async function refresh() {
+  if (running) { again = true; return; }
+  running = true;
+  window.clearTimeout(timer);
+  try {
+    await redraw();
+  } finally {
+    running = false;
+    timer = window.setTimeout(refresh, again ? 0 : INTERVAL_S * 1000);
+    again = false;
+  }
+}
+
+async function redraw() {
   const now = new Date();
   const ids = Object.keys(SECTIONS);
   const results = await Promise.allSettled(ids.map((id) => SECTIONS[id](now)));
@@ -218,13 +235,13 @@ async function refresh() {
   const updated = document.getElementById("updated");
   updated.textContent = now.toLocaleTimeString();
   updated.dateTime = now.toISOString();
-  window.setTimeout(refresh, INTERVAL_S * 1000);
 }
 
 document.getElementById("key-form").addEventListener("submit", (event) => {
   event.preventDefault();
   window.sessionStorage.setItem(KEY_STORE, document.getElementById("key").value);
   document.getElementById("key-form").hidden = true;
+  refresh();  // show the data now, not at the next tick
 });
 
 document.getElementById("interval").textContent = INTERVAL_S;
