@@ -302,7 +302,9 @@ async def demo(running: list[Service]) -> None:
         for body, cid in zip(DEMO_LEADS, ids, strict=True):
             response = await http.post(
                 f"http://127.0.0.1:{PORTS['scorer']}/v1/webhooks/generic",
-                json=body,
+                # A submission id of this run's own: a platform gives each form fill one,
+                # and without it the same body again is a redelivery (the same event).
+                json={**body, "external_id": cid},
                 headers={"X-Correlation-ID": cid},
             )
             say(f"webhook {body['contact']['email']:<28} -> {response.status_code}")
@@ -351,6 +353,9 @@ def main() -> int:
 
         asyncio.run(run_until_interrupted())
     finally:
+        # Ctrl-C reaches every process of the terminal's group, and `uv run` passes
+        # it on again: more interrupts must not cut the orderly stop short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         say("\nStopping ...")
         for service in reversed(running):
             service.stop()
