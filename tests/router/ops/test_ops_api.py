@@ -10,15 +10,12 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from leadrouter_crm_simulator.app import create_app as create_crm
-from leadrouter_router.app import create_app
-from leadrouter_router.settings import OpsSettings, SlaSettings
+from leadrouter_router.settings import OpsSettings
 from leadrouter_router.sla.handlers import CheckServiceLevels
 from leadrouter_schemas import topics
-from tests.router.api_support import ADMIN, READ, keyed_settings
-from tests.router.outcomes.support import assigned_lead
+from tests.router.api_support import ADMIN, READ
+from tests.router.outcomes.support import assigned_lead, outcome_router
 from tests.support.kafka import produce
-from tests.support.servers import serving
 from tests.support.waiting import eventually
 
 
@@ -26,22 +23,17 @@ from tests.support.waiting import eventually
 async def ops_router(
     *, kafka: str, prefix: str, database_url: str
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    async with serving(create_crm()) as crm_url:
-        settings = keyed_settings(
-            kafka=kafka, prefix=prefix, database_url=database_url, crm_url=f"{crm_url}/assignments"
-        ).model_copy(
-            update={
-                "seed_demo_salespeople": True,
-                "sla": SlaSettings(check_interval_s=3600),  # the test drives the checker
-                "ops": OpsSettings(sample_interval_s=0.2, scorer_group_id=f"{prefix}scorer"),
-            }
-        )
-        app = create_app(settings)
-        async with (
-            serving(app) as base_url,
-            httpx.AsyncClient(base_url=base_url, timeout=10, headers=READ) as client,
-        ):
-            yield client, app
+    """The outcome tests' router, sampling topics often, read with the read key."""
+    async with outcome_router(
+        kafka=kafka,
+        prefix=prefix,
+        database_url=database_url,
+        settings_update={
+            "ops": OpsSettings(sample_interval_s=0.2, scorer_group_id=f"{prefix}scorer")
+        },
+    ) as (client, app):
+        client.headers.update(READ)
+        yield client, app
 
 
 def partitions_of(view: dict[str, Any], topic: str) -> list[dict[str, Any]]:

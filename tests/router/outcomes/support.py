@@ -2,7 +2,7 @@
 outcome, SLA and report tests; and a lead that gets assigned."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,7 +22,12 @@ from tests.support.waiting import eventually
 
 @asynccontextmanager
 async def outcome_router(
-    *, kafka: str, prefix: str, database_url: str, manager_url: str | None = None
+    *,
+    kafka: str,
+    prefix: str,
+    database_url: str,
+    manager_url: str | None = None,
+    settings_update: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
     async with serving(create_crm()) as crm_url:
         settings = keyed_settings(
@@ -32,6 +37,7 @@ async def outcome_router(
                 "seed_demo_salespeople": True,
                 # The test drives the checker itself, with the clock it wants.
                 "sla": SlaSettings(check_interval_s=3600, manager_webhook_url=manager_url),
+                **(settings_update or {}),
             }
         )
         app = create_app(settings)
