@@ -35,7 +35,11 @@ class LeadRow(Base):
 
 class AssignmentRow(Base):
     __tablename__ = "assignments"
-    __table_args__ = (Index("ix_assignments_assigned_at", "assigned_at"),)
+    __table_args__ = (
+        Index("ix_assignments_assigned_at", "assigned_at"),
+        # The ops page's SLA breaches: stage = 'breached' and ended since a time.
+        Index("ix_assignments_stage_ended_at", "stage", "ended_at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.id"), index=True)
