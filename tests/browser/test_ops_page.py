@@ -63,6 +63,9 @@ READ_PAGE = """() => {
     unassigned: [...document.querySelectorAll("#unassigned tbody tr[data-lead]")].map(
       (tr) => tr.dataset.lead),
     breachCount: text(document.querySelector("#sla-breaches [data-field=count]")),
+    dueCount: text(document.querySelector("#sla-due [data-field=count]")),
+    dues: [...document.querySelectorAll("#sla-due tbody tr[data-assignment]")].map(
+      (tr) => ({assignment: tr.dataset.assignment, ...cells(tr)})),
     breaches: [...document.querySelectorAll("#sla-breaches tbody tr[data-assignment]")].map(
       (tr) => ({assignment: tr.dataset.assignment, ...cells(tr)})),
     decisions: [...document.querySelectorAll("#decisions tbody tr[data-decision]")].map(
@@ -171,6 +174,8 @@ async def make_history(system: System) -> dict[str, Any]:
     assigned_at = datetime.fromisoformat(assigned["assignments"][0]["assigned_at"])
     assert (await checker.run_once(now=assigned_at)).armed == 1
     assert (await checker.run_once(now=assigned_at + timedelta(minutes=6))).breached == 1
+    # The next pass arms the new owner's deadline: five minutes from the re-routing.
+    assert (await checker.run_once(now=assigned_at + timedelta(minutes=6))).armed == 1
     return {"assigned": assigned, "waiting": waiting}
 
 
@@ -319,6 +324,13 @@ async def _compare_lists(system: System, state: dict[str, Any], history: dict[st
     assert breach["assignment"] == history["assigned"]["assignments"][0]["id"]
     assert breach["missed_by"] == breaches["items"][0]["missed_by_name"]
     assert breach["owner_now"] == breaches["items"][0]["owner_now_name"]
+
+    dues = (await system.router.get("/v1/ops/sla-due", params={"within_minutes": 60})).json()
+    assert state["dueCount"] == str(len(dues["items"])) == "1"
+    (due,) = state["dues"]
+    assert due["assignment"] == dues["items"][0]["assignment_id"]
+    assert (due["salesperson"], due["target"]) == (dues["items"][0]["salesperson_name"], "accept")
+    assert due["due_at"].startswith("in ")
 
     decisions = (await system.router.get("/v1/ops/decisions", params={"limit": 20})).json()
     assert [d["decision"] for d in state["decisions"]] == [

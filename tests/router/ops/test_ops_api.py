@@ -140,7 +140,10 @@ async def test_decisions_and_sla_breaches_say_who_why_and_who_has_the_lead_now(
         assigned_at = datetime.fromisoformat(first["assigned_at"])
         checker: CheckServiceLevels = app.state.service_levels
         assert (await checker.run_once(now=assigned_at)).armed == 1
+        due_soon = (await client.get("/v1/ops/sla-due", params={"within_minutes": 10})).json()
+        due_later = (await client.get("/v1/ops/sla-due", params={"within_minutes": 1})).json()
         assert (await checker.run_once(now=assigned_at + timedelta(minutes=6))).breached == 1
+        due_after = (await client.get("/v1/ops/sla-due", params={"within_minutes": 10})).json()
 
         decisions = (await client.get("/v1/ops/decisions", params={"limit": 5})).json()
         breaches = (await client.get("/v1/ops/sla-breaches")).json()
@@ -176,6 +179,13 @@ async def test_decisions_and_sla_breaches_say_who_why_and_who_has_the_lead_now(
     assert datetime.fromisoformat(breach["due_at"]) == assigned_at + timedelta(minutes=5)
     assert later["items"] == []
 
+    (due,) = due_soon["items"]
+    assert (due["assignment_id"], due["target"], due["overdue"]) == (first["id"], "accept", False)
+    assert due["salesperson_name"] == people[lead["owner_id"]]
+    assert datetime.fromisoformat(due["due_at"]) == assigned_at + timedelta(minutes=5)
+    assert due_later["items"] == []  # five minutes away is not within one
+    assert due_after["items"] == []  # breached and ended; the new assignment is not armed yet
+
 
 async def test_ops_data_needs_the_read_scope_but_the_page_itself_is_open(
     kafka: str, topic_prefix: str, database_url: str
@@ -202,5 +212,10 @@ async def test_ops_data_needs_the_read_scope_but_the_page_itself_is_open(
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
     assert too_many.status_code == 422
-    for path in ("/v1/ops/topics", "/v1/ops/dead-letters", "/v1/ops/sla-breaches"):
+    for path in (
+        "/v1/ops/topics",
+        "/v1/ops/dead-letters",
+        "/v1/ops/sla-breaches",
+        "/v1/ops/sla-due",
+    ):
         assert 401 in {int(code) for code in schema["paths"][path]["get"]["responses"]}

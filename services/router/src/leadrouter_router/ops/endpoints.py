@@ -25,6 +25,8 @@ from leadrouter_router.ops.schemas import (
     PartitionOut,
     SlaBreachesOut,
     SlaBreachOut,
+    SlaDueOut,
+    SlaDuesOut,
     TopicOut,
     TopicsOut,
 )
@@ -170,6 +172,48 @@ async def sla_breaches(
 def _target(end_reason: str | None) -> Literal["accept", "first_touch"]:
     # sla/service.py writes "sla_<target> missed".
     return "first_touch" if end_reason and "first_touch" in end_reason else "accept"
+
+
+@router.get(
+    "/v1/ops/sla-due",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **BAD_QUERY},
+    summary="Open assignments whose SLA deadline falls within the next minutes, soonest first",
+)
+async def sla_due(
+    session: Session,
+    within_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = 60,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> SlaDuesOut:
+    now = datetime.now(UTC)
+    until = now + timedelta(minutes=within_minutes)
+    items = []
+    for assignment, lead, name in await repository.due_by(session, until=until, limit=limit):
+        accept_due = assignment.accept_due_at if assignment.stage == "new" else None
+        target, due_at = min(
+            (
+                (t, d)
+                for t, d in (("accept", accept_due), ("first_touch", assignment.touch_due_at))
+                if d is not None
+            ),
+            key=lambda pair: pair[1],
+        )
+        items.append(
+            SlaDueOut(
+                assignment_id=assignment.id,
+                lead_id=lead.id,
+                campaign_id=lead.campaign_id,
+                correlation_id=lead.correlation_id,
+                stage=assignment.stage,
+                target=target,
+                due_at=due_at,
+                overdue=due_at <= now,
+                salesperson_id=assignment.salesperson_id,
+                salesperson_name=name,
+                assigned_at=assignment.assigned_at,
+            )
+        )
+    return SlaDuesOut(until=until, items=sorted(items, key=lambda i: i.due_at))
 
 
 @router.get(

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,6 +30,24 @@ async def sla_breaches(
         .limit(limit)
     )
     return [(a, lead, by, now_with) for a, lead, by, now_with in result.all()]
+
+
+async def due_by(
+    session: AsyncSession, *, until: datetime, limit: int
+) -> Sequence[tuple[AssignmentRow, LeadRow, str]]:
+    """Open assignments with a deadline not met by ``until`` (overdue ones included:
+    the checker acts on them at its next pass), oldest first, with the owner's name."""
+    accept = and_(AssignmentRow.stage == "new", AssignmentRow.accept_due_at <= until)
+    touch = and_(AssignmentRow.stage.in_(("new", "accepted")), AssignmentRow.touch_due_at <= until)
+    result = await session.execute(
+        select(AssignmentRow, LeadRow, SalespersonRow.name)
+        .join(LeadRow, LeadRow.id == AssignmentRow.lead_id)
+        .join(SalespersonRow, SalespersonRow.id == AssignmentRow.salesperson_id)
+        .where(AssignmentRow.ended_at.is_(None), or_(accept, touch))
+        .order_by(AssignmentRow.assigned_at, AssignmentRow.id)
+        .limit(limit)
+    )
+    return [(a, lead, name) for a, lead, name in result.all()]
 
 
 async def latest_decisions(

@@ -83,6 +83,25 @@ class SlaBreachesOut(BaseModel):
     items: list[SlaBreachOut]
 
 
+class SlaDueOut(BaseModel):
+    assignment_id: uuid.UUID
+    lead_id: uuid.UUID
+    campaign_id: str
+    correlation_id: str
+    stage: str
+    target: str = Field(description="accept or first_touch: the next deadline to meet.")
+    due_at: datetime
+    overdue: bool = Field(description="Past due: the SLA checker re-routes it at its next pass.")
+    salesperson_id: uuid.UUID
+    salesperson_name: str
+    assigned_at: datetime
+
+
+class SlaDuesOut(BaseModel):
+    until: datetime
+    items: list[SlaDueOut] = Field(description="Soonest deadline first.")
+
+
 class DecisionLineOut(BaseModel):
     """One decision in a line: the full record is ``GET /v1/leads/{id}/decision``."""
 

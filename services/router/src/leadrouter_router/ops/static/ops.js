@@ -162,6 +162,21 @@ async function showSlaBreaches() {
   }), "No SLA breach in the last 24 hours.");
 }
 
+async function showSlaDue(now) {
+  const view = await api("/v1/ops/sla-due?within_minutes=60");
+  const count = document.querySelector("#sla-due [data-field=count]");
+  count.textContent = view.items.length;
+  count.dataset.count = view.items.length;
+  replaceRows(document.querySelector("#sla-due tbody"), view.items.map((d) => {
+    const row = el("tr", null, { "data-assignment": d.assignment_id, class: d.overdue ? "alarm" : "" });
+    const left = (new Date(d.due_at).getTime() - now.getTime()) / 1000;
+    row.append(cell("due_at", d.overdue ? `overdue, ${when(d.due_at)}` : `in ${seconds(left)}`, d.due_at),
+      cell("target", d.target.replace("_", " ")), cell("salesperson", d.salesperson_name),
+      cell("campaign_id", d.campaign_id), cell("stage", d.stage), cell("lead_id", d.lead_id));
+    return row;
+  }), "No deadline in the next hour.");
+}
+
 async function showDecisions() {
   const view = await api("/v1/ops/decisions?limit=20");
   replaceRows(document.querySelector("#decisions tbody"), view.items.map((d) => {
@@ -183,6 +198,7 @@ const SECTIONS = {
   "dead-letters": showDeadLetters,
   unassigned: showUnassigned,
   "sla-breaches": showSlaBreaches,
+  "sla-due": showSlaDue,
   decisions: showDecisions,
 };
 
