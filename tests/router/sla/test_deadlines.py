@@ -2,7 +2,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from leadrouter_router.sla.deadlines import business_deadline, target_minutes
+from leadrouter_router.sla.deadlines import business_deadline, next_deadline, target_minutes
+from leadrouter_router.sla.service import missed_target
 
 NINE_TO_FIVE = {day: ((time(9), time(17)),) for day in range(1, 6)}
 PARIS = "Europe/Paris"
@@ -87,3 +88,21 @@ def test_a_grade_target_overrides_the_campaign_target() -> None:
     assert target_minutes(sla, "A", "accept_within_minutes") == 15
     assert target_minutes(sla, "B", "accept_within_minutes") == 60
     assert target_minutes(sla, "B", "first_touch_within_minutes") is None
+
+
+def test_the_next_deadline_is_accepting_while_new_then_the_first_touch() -> None:
+    accept = datetime(2026, 11, 30, 9, 5, tzinfo=UTC)
+    touch = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    assert next_deadline("new", accept, touch) == ("accept", accept)
+    assert next_deadline("new", None, touch) == ("first_touch", touch)
+    assert next_deadline("accepted", accept, touch) == ("first_touch", touch)
+    assert next_deadline("new", touch + timedelta(hours=1), touch) == ("first_touch", touch)
+    assert next_deadline("contacted", accept, touch) is None
+    assert next_deadline("new", None, None) is None
+
+
+def test_a_breach_says_which_deadline_was_missed() -> None:
+    assert missed_target("sla_accept missed") == "accept"
+    assert missed_target("sla_first_touch missed") == "first_touch"
+    assert missed_target("rejected: wrong territory") is None
+    assert missed_target(None) is None

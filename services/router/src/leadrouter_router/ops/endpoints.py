@@ -7,7 +7,7 @@ The page is three static files (no front-end build): it calls these endpoints,
 import asyncio
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, Query, Request
@@ -32,6 +32,8 @@ from leadrouter_router.ops.schemas import (
 )
 from leadrouter_router.ops.topics import OpsKafka
 from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
+from leadrouter_router.sla.deadlines import next_deadline
+from leadrouter_router.sla.service import missed_target
 from leadrouter_router.state import Session
 from leadrouter_runtime.problems import NotFound, ServiceUnavailable
 
@@ -148,7 +150,7 @@ async def sla_breaches(
     rows = await repository.sla_breaches(session, since=since, limit=limit)
     items = []
     for assignment, lead, missed_by, owner_now in rows:
-        target = _target(assignment.end_reason)
+        target = missed_target(assignment.end_reason) or "accept"
         items.append(
             SlaBreachOut(
                 assignment_id=assignment.id,
@@ -169,11 +171,6 @@ async def sla_breaches(
     return SlaBreachesOut(since=since, items=items)
 
 
-def _target(end_reason: str | None) -> Literal["accept", "first_touch"]:
-    # sla/service.py writes "sla_<target> missed".
-    return "first_touch" if end_reason and "first_touch" in end_reason else "accept"
-
-
 @router.get(
     "/v1/ops/sla-due",
     dependencies=READ,
@@ -189,15 +186,12 @@ async def sla_due(
     until = now + timedelta(minutes=within_minutes)
     items = []
     for assignment, lead, name in await repository.due_by(session, until=until, limit=limit):
-        accept_due = assignment.accept_due_at if assignment.stage == "new" else None
-        target, due_at = min(
-            (
-                (t, d)
-                for t, d in (("accept", accept_due), ("first_touch", assignment.touch_due_at))
-                if d is not None
-            ),
-            key=lambda pair: pair[1],
+        deadline = next_deadline(
+            assignment.stage, assignment.accept_due_at, assignment.touch_due_at
         )
+        if deadline is None:  # pragma: no cover  (the query only finds armed ones)
+            continue
+        target, due_at = deadline
         items.append(
             SlaDueOut(
                 assignment_id=assignment.id,

@@ -67,3 +67,19 @@ def target_minutes(sla: Mapping[str, Any], grade: str, field: str) -> int | None
     own = (by_grade.get(grade) or {}).get(field)
     value = own if own is not None else sla.get(field)
     return int(value) if value is not None else None
+
+
+def next_deadline(
+    stage: str, accept_due_at: datetime | None, touch_due_at: datetime | None
+) -> tuple[str, datetime] | None:
+    """The deadline an open assignment has to meet next, as ``(target, due)``: the
+    earlier of accepting (while still ``new``) and the first touch; None if unarmed."""
+    open_deadlines = [
+        (target, due)
+        for target, due in (
+            ("accept", accept_due_at if stage == "new" else None),
+            ("first_touch", touch_due_at if stage in ("new", "accepted") else None),
+        )
+        if due is not None
+    ]
+    return min(open_deadlines, key=lambda pair: pair[1]) if open_deadlines else None

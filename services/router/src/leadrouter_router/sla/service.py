@@ -25,6 +25,7 @@ from leadrouter_router.routing.snapshot import person_of
 from leadrouter_router.sla import repository
 from leadrouter_router.sla.deadlines import business_deadline, target_minutes
 
+SLA_MISSED_PREFIX = "sla_"  # end_reason of a breached assignment: "sla_<target> missed"
 log = structlog.get_logger(__name__)
 
 WEBHOOK_KIND = "webhook"
@@ -92,7 +93,7 @@ async def act_on_breaches(
             continue
         assignment.stage = transition.stage
         assignment.ended_at = now
-        assignment.end_reason = f"sla_{target} missed"
+        assignment.end_reason = f"{SLA_MISSED_PREFIX}{target} missed"
         previous_owner = assignment.salesperson_id
         await reassign(
             session,
@@ -147,6 +148,13 @@ def _due_now(assignment: AssignmentRow, now: datetime) -> bool:
     return (assignment.stage == "new" and accept is not None and accept <= now) or (
         assignment.stage in ("new", "accepted") and touch is not None and touch <= now
     )
+
+
+def missed_target(end_reason: str | None) -> str | None:
+    """Which deadline a breached assignment missed, from the end reason written above."""
+    if end_reason is None or not end_reason.startswith(SLA_MISSED_PREFIX):
+        return None
+    return end_reason.removeprefix(SLA_MISSED_PREFIX).removesuffix(" missed")
 
 
 def _missed_target(assignment: AssignmentRow, now: datetime) -> str:
