@@ -15,6 +15,15 @@ Each contender is first warmed up by one record, then the bench produces the N
 records as fast as it can. Throughput is N over the time from the first input's
 timestamp to the last output's; latency is each output's timestamp minus its
 input's (the record keys pair them); peak RSS is the subprocess's VmHWM.
+
+    uv run python bench/scorer_throughput.py --in-process [--records 5000] [--profile]
+
+measures the scorer's own work per lead without Kafka or a broker: the same
+records through its batch step (``BatchJudge``: decode, criteria, score, encode,
+headers) in batches of 500, against the contract round trip alone (decode and
+encode each record, the floor of any consumer of these events); ``--profile``
+adds a cProfile of the batch step. Each round uses new phone numbers, as the
+Kafka run does, so that the phone cache flatters nothing.
 """
 
 import argparse
@@ -26,11 +35,12 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from leadrouter_runtime.kafka import create_producer
@@ -46,10 +56,14 @@ from leadrouter_schemas import (
     Lead,
     LeadReceived,
     LeadReceivedData,
+    decode_as,
     encode,
     headers,
     topics,
 )
+from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
+from leadrouter_scorer.scoring.default_model import DEFAULT_MODEL
+from leadrouter_scorer.scoring.handlers import BatchJudge
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS_FILE = ROOT / "deploy" / "kafka" / "topics.toml"
@@ -332,6 +346,82 @@ async def bench(bootstrap: str, count: int, *, rounds: int, profile: bool) -> No
     )
 
 
+def consumed(values: list[bytes], first_offset: int) -> list[ConsumerRecord[bytes, bytes]]:
+    return [
+        ConsumerRecord(
+            topic=topics.LEADS_RECEIVED,
+            partition=0,
+            offset=first_offset + n,
+            timestamp=0,
+            timestamp_type=0,
+            key=f"k-{first_offset + n}".encode(),
+            value=value,
+            checksum=None,
+            serialized_key_size=0,
+            serialized_value_size=len(value),
+            headers=[],
+        )
+        for n, value in enumerate(values)
+    ]
+
+
+def in_process(count: int, *, rounds: int, profile: bool) -> None:
+    """The scorer's work per lead without Kafka, against the contract round trip."""
+    now = datetime.now(UTC)
+    catalogue = CampaignCatalogue()
+    catalogue.put(Campaign(campaign_id=CAMPAIGN_ID, name="Bench", version=1, kind="webinar"))
+    judge = BatchJudge(
+        catalogue=catalogue,
+        default_model=DEFAULT_MODEL,
+        accept_unknown_campaigns=False,
+        scored_topic=topics.LEADS_SCORED,
+        rejected_topic=topics.LEADS_REJECTED,
+    )
+
+    def batches(round_number: int) -> list[list[ConsumerRecord[bytes, bytes]]]:
+        # New lead numbers every round: new phone numbers, new e-mail addresses.
+        first = round_number * 1_000_000
+        values = [encode(sample_lead(first + n, now)) for n in range(count)]
+        records = consumed(values, first)
+        return [records[i : i + 500] for i in range(0, count, 500)]
+
+    def round_trip(batch: list[ConsumerRecord[bytes, bytes]]) -> None:
+        for record in batch:
+            assert record.value is not None
+            received = decode_as(record.value, LeadReceived)
+            encode(received)
+            headers(received)
+
+    def best_of(name: str, step: Callable[[list[ConsumerRecord[bytes, bytes]]], object]) -> float:
+        step(batches(0)[0])  # warm-up: lazy imports, phone metadata, prepared rules
+        best = float("inf")
+        for round_number in range(1, rounds + 1):
+            work = batches(round_number)
+            started = time.perf_counter()
+            for batch in work:
+                step(batch)
+            best = min(best, (time.perf_counter() - started) / count * 1e6)
+        print(f"  {name:<40} {best:>7.1f} us per lead (best of {rounds})")
+        return best
+
+    size = sum(len(r.value or b"") for r in batches(0)[0]) / 500
+    print(f"in-process, {count} LeadReceived records of ~{size:.0f} bytes, no Kafka:")
+    floor = best_of("contract round trip (decode + encode)", round_trip)
+    judged = best_of("scorer batch step (BatchJudge)", lambda batch: judge(batch, now))
+    print(f"  scorer / round trip: {judged / floor:.1f}x the cost")
+    if profile:
+        import cProfile
+        import pstats
+
+        work = batches(rounds + 1)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for batch in work:
+            judge(batch, now)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
 def kafka_script(command: str) -> None:
     subprocess.run(
         ["bash", str(ROOT / "deploy" / "kafka" / "kafka.sh"), command],
@@ -345,12 +435,22 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds, best kept")
     parser.add_argument("--bootstrap", help="use this broker instead of starting one")
-    parser.add_argument("--profile", action="store_true", help="profile the scorer (pyinstrument)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the scorer (pyinstrument; with --in-process: cProfile)",
+    )
+    parser.add_argument(
+        "--in-process", action="store_true", help="the scorer's own work per lead, no Kafka"
+    )
     parser.add_argument("--passthrough-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--prefix", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.passthrough_worker:
         asyncio.run(passthrough_worker(args.bootstrap, args.prefix))
+        return 0
+    if args.in_process:
+        in_process(args.records, rounds=max(args.rounds, 3), profile=args.profile)
         return 0
     (ROOT / "var").mkdir(exist_ok=True)
     if args.bootstrap:

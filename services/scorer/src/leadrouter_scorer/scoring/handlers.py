@@ -1,5 +1,11 @@
-"""The ``leads.received`` consumer: validate and score a batch, publish the verdicts."""
+"""The ``leads.received`` consumer: validate and score a batch, publish the verdicts.
 
+:class:`BatchJudge` is the work without Kafka (records in, records to produce out);
+:class:`ScoreReceivedLeads` adds the producing and the metrics. The hot path is
+measured in-process by ``bench/scorer_throughput.py --in-process`` (decision 0204).
+"""
+
+import hashlib
 import time
 import uuid
 from collections import Counter
@@ -39,11 +45,16 @@ log = structlog.get_logger(__name__)
 # Derived event ids: scoring the same received event twice (a redelivery after a
 # crash) yields the same id, so downstream consumers see one fact, not two.
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c2a8e-3b7d-4c1e-9a55-2f4b8d0e7c31")
+_NAMESPACE_BYTES = _EVENT_ID_NAMESPACE.bytes
 _DEFAULT_CRITERIA = ValidationCriteria()
 
 
 def derived_event_id(received: LeadReceived, kind: str) -> uuid.UUID:
-    return uuid.uuid5(_EVENT_ID_NAMESPACE, f"{received.event_id}:{kind}")
+    """``uuid5(namespace, f"{event_id}:{kind}")``, spelled out (RFC 9562 section 5.5)
+    so that the namespace's bytes are computed once, not per lead."""
+    name = f"{received.event_id}:{kind}".encode()
+    digest = hashlib.sha1(_NAMESPACE_BYTES + name, usedforsecurity=False).digest()
+    return uuid.UUID(bytes=digest[:16], version=5)
 
 
 def verdict(
@@ -60,12 +71,6 @@ def verdict(
     own ``occurred_at - submitted_at``); ``now`` only stamps the new event.
     """
     lead = received.data.lead
-    envelope = {
-        "occurred_at": now,
-        "source": "scorer",
-        "correlation_id": received.correlation_id,
-        "causation_id": received.event_id,
-    }
     reasons = (
         [] if campaign is None and accept_unknown_campaign else campaign_reasons(lead, campaign)
     )
@@ -75,7 +80,10 @@ def verdict(
         return LeadRejected(
             event_id=derived_event_id(received, "rejected"),
             data=LeadRejectedData(lead=checked.lead, reasons=tuple(reasons)),
-            **envelope,
+            occurred_at=now,
+            source="scorer",
+            correlation_id=received.correlation_id,
+            causation_id=received.event_id,
         )
     model = campaign.scoring if campaign and campaign.scoring else default_model
     result = score(
@@ -87,8 +95,84 @@ def verdict(
     return LeadScored(
         event_id=derived_event_id(received, "scored"),
         data=LeadScoredData(lead=checked.lead, score=result, warnings=tuple(checked.warnings)),
-        **envelope,
+        occurred_at=now,
+        source="scorer",
+        correlation_id=received.correlation_id,
+        causation_id=received.event_id,
     )
+
+
+@dataclass(slots=True)
+class Judgement:
+    """What one batch comes to: the verdicts to produce, the records that go to the
+    dead-letter topic, and what the verdicts add to the metrics."""
+
+    verdicts: list[OutboundRecord] = field(default_factory=list)
+    letters: list[DeadLetter] = field(default_factory=list)
+    scores: dict[str, list[int]] = field(default_factory=dict)
+    rejections: Counter[str] = field(default_factory=Counter)
+
+
+class BatchJudge:
+    """The consumer's work without Kafka: consumed records in, records to produce out."""
+
+    def __init__(
+        self,
+        *,
+        catalogue: CampaignCatalogue,
+        default_model: ScoringModel,
+        accept_unknown_campaigns: bool,
+        scored_topic: str,
+        rejected_topic: str,
+    ) -> None:
+        self._catalogue = catalogue
+        self._default_model = default_model
+        self._accept_unknown = accept_unknown_campaigns
+        self._scored_topic = scored_topic
+        self._rejected_topic = rejected_topic
+
+    def __call__(self, records: Sequence[ConsumerRecord[bytes, bytes]], now: datetime) -> Judgement:
+        judgement = Judgement()
+        letters = judgement.letters
+        for record in records:
+            value = record.value
+            if value is None:
+                letters.append(DeadLetter(record, "empty value (tombstone)", "decode"))
+                continue
+            try:
+                received = decode_as(value, LeadReceived)
+            except ValidationError as error:
+                letters.append(DeadLetter(record, f"not a LeadReceived v1: {error}", "decode"))
+                continue
+            try:
+                judgement.verdicts.append(self._judge(record.key, received, now, judgement))
+            except Exception as error:
+                # A lead this code cannot score (a bug, an unforeseen input) is
+                # quarantined with its reason; the partition keeps moving.
+                log.exception("scoring.failed", topic=record.topic, offset=record.offset)
+                letters.append(DeadLetter(record, f"scoring failed: {error!r}", "score"))
+        return judgement
+
+    def _judge(
+        self, key: bytes | None, received: LeadReceived, now: datetime, judgement: Judgement
+    ) -> OutboundRecord:
+        """The verdict of one record as a record to produce; raises when it can't."""
+        campaign = self._catalogue.get(received.data.lead.campaign_id)
+        event = verdict(
+            received,
+            campaign,
+            default_model=self._default_model,
+            accept_unknown_campaign=self._accept_unknown,
+            now=now,
+        )
+        if isinstance(event, LeadScored):
+            label = campaign.campaign_id if campaign else "unknown"
+            judgement.scores.setdefault(label, []).append(event.data.score.value)
+            topic = self._scored_topic
+        else:
+            judgement.rejections.update(reason.code for reason in event.data.reasons)
+            topic = self._rejected_topic
+        return OutboundRecord(topic=topic, key=key, value=encode(event), headers=headers(event))
 
 
 class ScoreReceivedLeads:
@@ -105,74 +189,34 @@ class ScoreReceivedLeads:
         metrics: ScoringMetrics,
         clock: Callable[[], datetime],
     ) -> None:
-        self._kafka = kafka
         self._producer = producer
-        self._catalogue = catalogue
-        self._default_model = default_model
-        self._accept_unknown = accept_unknown_campaigns
         self._metrics = metrics
         self._clock = clock
-        self._scored_topic = kafka.topic(topics.LEADS_SCORED)
-        self._rejected_topic = kafka.topic(topics.LEADS_REJECTED)
-
-    def _judge(
-        self,
-        record: ConsumerRecord[bytes, bytes],
-        received: LeadReceived,
-        now: datetime,
-        tally: "_Tally",
-    ) -> OutboundRecord:
-        """The verdict of one record as a record to produce; raises when it can't."""
-        campaign = self._catalogue.get(received.data.lead.campaign_id)
-        event = verdict(
-            received,
-            campaign,
-            default_model=self._default_model,
-            accept_unknown_campaign=self._accept_unknown,
-            now=now,
-        )
-        if isinstance(event, LeadScored):
-            label = campaign.campaign_id if campaign else "unknown"
-            tally.scores.setdefault(label, []).append(event.data.score.value)
-            topic = self._scored_topic
-        else:
-            tally.rejections.update(reason.code for reason in event.data.reasons)
-            topic = self._rejected_topic
-        return OutboundRecord(
-            topic=topic, key=record.key, value=encode(event), headers=headers(event)
+        self.judge = BatchJudge(
+            catalogue=catalogue,
+            default_model=default_model,
+            accept_unknown_campaigns=accept_unknown_campaigns,
+            scored_topic=kafka.topic(topics.LEADS_SCORED),
+            rejected_topic=kafka.topic(topics.LEADS_REJECTED),
         )
 
     async def __call__(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[DeadLetter]:
-        now = self._clock()
-        tally = _Tally()
-        out: list[OutboundRecord] = []
-        letters: list[DeadLetter] = []
-        for record in records:
-            if record.value is None:
-                letters.append(DeadLetter(record, "empty value (tombstone)", "decode"))
-                continue
-            try:
-                received = decode_as(record.value, LeadReceived)
-            except ValidationError as error:
-                letters.append(DeadLetter(record, f"not a LeadReceived v1: {error}", "decode"))
-                continue
-            try:
-                out.append(self._judge(record, received, now, tally))
-            except Exception as error:
-                # A lead this code cannot score (a bug, an unforeseen input) is
-                # quarantined with its reason; the partition keeps moving.
-                log.exception("scoring.failed", topic=record.topic, offset=record.offset)
-                letters.append(DeadLetter(record, f"scoring failed: {error!r}", "score"))
-        sent = await send_all(self._producer, out)
-        self._observe(records, sent, tally)
-        log.info("scoring.batch", records=len(records), verdicts=len(out), dead=len(letters))
-        return letters
+        judgement = self.judge(records, self._clock())
+        sent = await send_all(self._producer, judgement.verdicts)
+        self._observe(records, sent, judgement)
+        log.info(
+            "scoring.batch",
+            records=len(records),
+            verdicts=len(judgement.verdicts),
+            dead=len(judgement.letters),
+        )
+        return judgement.letters
 
     def _observe(
         self,
         records: Sequence[ConsumerRecord[bytes, bytes]],
         sent: Sequence[RecordMetadata],
-        tally: "_Tally",
+        judgement: Judgement,
     ) -> None:
         """Metrics once per batch: label look-ups per record would cost more than scoring.
         Records consumed and dead letters are counted by the loop once committed."""
@@ -181,17 +225,9 @@ class ScoreReceivedLeads:
         for record in records:
             metrics.latency.observe(max(0.0, (done_ms - record.timestamp) / 1000))
         metrics.produced.acknowledged(sent)
-        for code, count in tally.rejections.items():
+        for code, count in judgement.rejections.items():
             metrics.rejections.labels(code).inc(count)
-        for campaign_id, values in tally.scores.items():
+        for campaign_id, values in judgement.scores.items():
             histogram = metrics.scores.labels(campaign_id)
             for value in values:
                 histogram.observe(value)
-
-
-@dataclass(slots=True)
-class _Tally:
-    """What a batch's verdicts add to the metrics."""
-
-    scores: dict[str, list[int]] = field(default_factory=dict)
-    rejections: Counter[str] = field(default_factory=Counter)

