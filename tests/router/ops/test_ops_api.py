@@ -112,6 +112,8 @@ async def test_dead_letters_show_the_reason_and_where_they_came_from(
     assert empty["items"] == []
     assert {t["topic"]: t["records"] for t in view["topics"]}[scored + ".dlq"] == 1
     assert all(t["records"] == 0 for t in view["topics"] if t["topic"] != scored + ".dlq")
+    # Only dead-letter topics that exist: nothing of ours consumes leads.assigned.
+    assert topic_prefix + topics.LEADS_ASSIGNED + ".dlq" not in {t["topic"] for t in view["topics"]}
     (letter,) = view["items"]
     assert letter["topic"] == scored + ".dlq"
     assert letter["source_topic"] == scored

@@ -114,9 +114,10 @@ def _topic(name: str, partitions: list[PartitionOut]) -> TopicOut:
 async def dead_letters(
     kafka: Kafka, limit: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> DeadLettersOut:
-    names = kafka.dead_letter_topics
     try:
-        offsets = await kafka.watch.offsets(names)
+        offsets = await kafka.watch.offsets(kafka.dead_letter_topics)
+        # Only those that exist: nothing of ours consumes leads.assigned, for one.
+        names = [n for n in kafka.dead_letter_topics if any(p.topic == n for p in offsets)]
         held = {name: sum(p.records for p in offsets if p.topic == name) for name in names}
         found = await asyncio.gather(
             *(kafka.watch.latest(name, limit=limit) for name in names if held[name])
