@@ -9,7 +9,14 @@ replayed twice is processed once.
 from dataclasses import dataclass
 
 from leadrouter_cli.events import DLQ_HEADER_PREFIX, Headers, RawRecord, header
-from leadrouter_schemas.topics import DLQ_SUFFIX
+from leadrouter_schemas.topics import (
+    DLQ_ERROR_TYPE,
+    DLQ_REASON,
+    DLQ_SOURCE_OFFSET,
+    DLQ_SOURCE_PARTITION,
+    DLQ_SOURCE_TOPIC,
+    DLQ_SUFFIX,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +42,17 @@ class Replay:
 
 def info(record: RawRecord) -> DeadLetterInfo:
     return DeadLetterInfo(
-        reason=header(record.headers, "dlq-reason"),
-        error_type=header(record.headers, "dlq-error-type"),
-        source_topic=header(record.headers, "dlq-source-topic"),
-        source_partition=header(record.headers, "dlq-source-partition"),
-        source_offset=header(record.headers, "dlq-source-offset"),
+        reason=header(record.headers, DLQ_REASON),
+        error_type=header(record.headers, DLQ_ERROR_TYPE),
+        source_topic=header(record.headers, DLQ_SOURCE_TOPIC),
+        source_partition=header(record.headers, DLQ_SOURCE_PARTITION),
+        source_offset=header(record.headers, DLQ_SOURCE_OFFSET),
     )
 
 
 def replay_of(record: RawRecord, *, to: str | None = None) -> Replay:
     """The original record of a dead letter, bound for ``to`` or its source topic."""
-    source = to or header(record.headers, "dlq-source-topic")
+    source = to or header(record.headers, DLQ_SOURCE_TOPIC)
     problem = None
     if not source:
         problem = "no dlq-source-topic header: give --to TOPIC"

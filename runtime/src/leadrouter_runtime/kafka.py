@@ -21,7 +21,14 @@ from aiokafka.structs import OffsetAndMetadata, RecordMetadata
 from leadrouter_runtime.kafka_metrics import ConsumerMetrics
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas.serde import Headers
-from leadrouter_schemas.topics import dead_letter
+from leadrouter_schemas.topics import (
+    DLQ_ERROR_TYPE,
+    DLQ_REASON,
+    DLQ_SOURCE_OFFSET,
+    DLQ_SOURCE_PARTITION,
+    DLQ_SOURCE_TOPIC,
+    dead_letter,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -71,11 +78,11 @@ def dead_letter_record(letter: DeadLetter) -> OutboundRecord:
     record = letter.record
     headers: Headers = [
         *list(record.headers or ()),
-        ("dlq-reason", letter.reason.encode()[:4000]),
-        ("dlq-error-type", letter.error_type.encode()),
-        ("dlq-source-topic", record.topic.encode()),
-        ("dlq-source-partition", str(record.partition).encode()),
-        ("dlq-source-offset", str(record.offset).encode()),
+        (DLQ_REASON, letter.reason.encode()[:4000]),
+        (DLQ_ERROR_TYPE, letter.error_type.encode()),
+        (DLQ_SOURCE_TOPIC, record.topic.encode()),
+        (DLQ_SOURCE_PARTITION, str(record.partition).encode()),
+        (DLQ_SOURCE_OFFSET, str(record.offset).encode()),
     ]
     return OutboundRecord(
         topic=dead_letter(record.topic), value=record.value, key=record.key, headers=headers

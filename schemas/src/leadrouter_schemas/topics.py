@@ -15,6 +15,14 @@ CAMPAIGNS_CONFIG: Final = "config.campaigns"
 
 DLQ_SUFFIX: Final = ".dlq"
 
+# Headers a dead letter carries beside the original record's own (the contract that
+# the consumer loop writes and ops tools read).
+DLQ_REASON: Final = "dlq-reason"
+DLQ_ERROR_TYPE: Final = "dlq-error-type"
+DLQ_SOURCE_TOPIC: Final = "dlq-source-topic"
+DLQ_SOURCE_PARTITION: Final = "dlq-source-partition"
+DLQ_SOURCE_OFFSET: Final = "dlq-source-offset"
+
 
 def dead_letter(topic: str) -> str:
     """The dead-letter topic of ``topic`` (same key, the reason in headers)."""

@@ -8,6 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from leadrouter_schemas.serde import HEADER_CORRELATION_ID, HEADER_EVENT_TYPE
+from leadrouter_schemas.topics import (
+    DLQ_ERROR_TYPE,
+    DLQ_REASON,
+    DLQ_SOURCE_OFFSET,
+    DLQ_SOURCE_PARTITION,
+    DLQ_SOURCE_TOPIC,
+)
 
 PREVIEW_CHARS = 240
 
@@ -50,11 +57,11 @@ def describe(record: Any) -> DeadLetterView:
         offset=record.offset,
         dead_lettered_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
         key=_text(record.key),
-        reason=headers.get("dlq-reason"),
-        error_type=headers.get("dlq-error-type"),
-        source_topic=headers.get("dlq-source-topic"),
-        source_partition=_number(headers.get("dlq-source-partition")),
-        source_offset=_number(headers.get("dlq-source-offset")),
+        reason=headers.get(DLQ_REASON),
+        error_type=headers.get(DLQ_ERROR_TYPE),
+        source_topic=headers.get(DLQ_SOURCE_TOPIC),
+        source_partition=_number(headers.get(DLQ_SOURCE_PARTITION)),
+        source_offset=_number(headers.get(DLQ_SOURCE_OFFSET)),
         event_type=headers.get(HEADER_EVENT_TYPE),
         correlation_id=headers.get(HEADER_CORRELATION_ID),
         size_bytes=len(value),
