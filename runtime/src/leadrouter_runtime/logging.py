@@ -48,6 +48,13 @@ def configure_logging(settings: LogSettings) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    # httpx and httpcore log every request's URL at INFO (and headers at DEBUG):
+    # whatever a URL or header carries must not reach the log, whatever our level.
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+
+
+QUIET_LOGGERS = ("httpx", "httpcore")
 
 
 CORRELATION_HEADER = b"x-correlation-id"

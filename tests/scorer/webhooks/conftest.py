@@ -29,7 +29,8 @@ MAX_BODY = 16 * 1024
 
 @dataclass
 class FakeGraph:
-    """Plays the Graph API: ``GET /{version}/{leadgen_id}?access_token=...`` answers the
+    """Plays the Graph API: ``GET /{version}/{leadgen_id}`` with the page access token as
+    ``Authorization: Bearer`` (RFC 6750 section 2.1; never in the URL) answers the
     documented lead (https://developers.facebook.com/docs/marketing-api/guides/lead-ads/retrieving/)."""
 
     base_url: str = ""
@@ -44,7 +45,10 @@ class FakeGraph:
             self.requests.append(leadgen_id)
             if self.down:
                 return JSONResponse({"error": {"message": "Service unavailable"}}, 503)
-            if request.query_params.get("access_token") != ACCESS_TOKEN:
+            if "access_token" in request.query_params:
+                error = {"message": "The token must not travel in the URL.", "code": 100}
+                return JSONResponse({"error": error}, 400)
+            if request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
                 error = {"message": "Invalid OAuth access token.", "type": "OAuthException"}
                 return JSONResponse({"error": {**error, "code": 190}}, 400)
             body: dict[str, Any] = {**fixture_json("facebook_graph_lead.json"), "id": leadgen_id}

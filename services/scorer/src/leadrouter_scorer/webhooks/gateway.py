@@ -119,7 +119,9 @@ class WebhookGateway:
         token = settings.access_token.get_secret_value() if settings.access_token else ""
         url = f"{settings.graph_base_url.rstrip('/')}/{settings.graph_version}/{leadgen_id}"
         try:
-            response = await self._graph.get(url, params={"access_token": token})
+            # In the Authorization header (RFC 6750 section 2.1), never the query string:
+            # URLs end up in logs, proxies and traces; the token reads every lead.
+            response = await self._graph.get(url, headers={"Authorization": f"Bearer {token}"})
             body = response.json() if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError) as error:
             log.error("webhook.graph_failed", leadgen_id=leadgen_id, error=type(error).__name__)
