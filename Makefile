@@ -15,9 +15,11 @@ setup:
 	bash deploy/k8s/tools.sh install
 	bash deploy/prometheus/tools.sh install
 
-# What only the tests need: Debian's Chromium for the ops page's browser test.
+# What only the tests need: Debian's Chromium for the ops page's browser test, and the
+# AsyncAPI parser (npm) that validates schemas/asyncapi.yaml.
 test-tools:
 	bash deploy/browser/chromium.sh install
+	bash deploy/asyncapi/tools.sh install
 
 run: setup
 	$(UV) run --frozen python deploy/demo/run.py
@@ -35,7 +37,7 @@ format:
 	$(UV) run --frozen ruff format .
 
 schemas:
-	$(UV) run --frozen python -m leadrouter_schemas.jsonschema
+	$(UV) run --frozen python -m leadrouter_schemas.generate
 
 clean:
 	-bash deploy/kafka/kafka.sh stop

@@ -1,6 +1,8 @@
-"""Topics from a declarative list (``deploy/kafka/topics.toml``), created idempotently.
+"""Topics from a declarative list (``deploy/kafka/topics.toml``, generated from
+``leadrouter_schemas.topics``), created idempotently.
 
-``python -m leadrouter_runtime.topics --bootstrap-servers HOST:PORT [--prefix P] FILE``
+``python -m leadrouter_runtime.topics --bootstrap-servers HOST:PORT [--prefix P] [FILE]``
+(without FILE: the declaration itself)
 """
 
 import argparse
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from leadrouter_schemas.topics import TOPICS
 
 # Kafka's TOPIC_ALREADY_EXISTS error code (protocol error 36).
 _TOPIC_ALREADY_EXISTS = 36
@@ -41,6 +45,11 @@ def load_specs(path: Path) -> list[TopicSpec]:
             )
         )
     return specs
+
+
+def declared_specs() -> list[TopicSpec]:
+    """The topics as ``leadrouter_schemas.topics`` declares them."""
+    return [TopicSpec(t.name, t.partitions, config=t.config) for t in TOPICS]
 
 
 async def ensure_topics(
@@ -98,11 +107,11 @@ async def _wait_for_leaders(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("file", type=Path)
+    parser.add_argument("file", type=Path, nargs="?", help="a topic list (TOML)")
     parser.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
     parser.add_argument("--prefix", default="")
     args = parser.parse_args(argv)
-    specs = load_specs(args.file)
+    specs = load_specs(args.file) if args.file else declared_specs()
     created = asyncio.run(ensure_topics(args.bootstrap_servers, specs, prefix=args.prefix))
     print(f"{len(specs)} topics declared, {len(created)} created: {', '.join(created) or '-'}")
     return 0

@@ -37,7 +37,15 @@ from leadrouter_schemas.leads import (
     ScoreContribution,
     ValidationWarning,
 )
-from leadrouter_schemas.serde import EVENT_TYPES, AnyEvent, decode, decode_as, encode, headers
+from leadrouter_schemas.serde import (
+    EVENT_TYPES,
+    AnyEvent,
+    decode,
+    decode_as,
+    encode,
+    header_values,
+    headers,
+)
 
 __all__ = [
     "EVENT_TYPES",
@@ -78,6 +86,7 @@ __all__ = [
     "decode",
     "decode_as",
     "encode",
+    "header_values",
     "headers",
     "topics",
 ]

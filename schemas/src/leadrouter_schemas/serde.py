@@ -52,13 +52,20 @@ def encode(event: Event) -> bytes:
     return event.__pydantic_serializer__.to_json(event)
 
 
+def header_values(event: Event) -> dict[str, str]:
+    """The headers of ``event``'s record, as text: the one place they are built
+    (:func:`headers` encodes them; the router's outbox stores them as they are)."""
+    return {
+        HEADER_EVENT_TYPE: event.type,
+        HEADER_EVENT_ID: str(event.event_id),
+        HEADER_SCHEMA_VERSION: str(event.schema_version),
+        HEADER_CORRELATION_ID: event.correlation_id,
+    }
+
+
 def headers(event: Event) -> Headers:
-    return [
-        (HEADER_EVENT_TYPE, event.type.encode()),
-        (HEADER_EVENT_ID, str(event.event_id).encode()),
-        (HEADER_SCHEMA_VERSION, str(event.schema_version).encode()),
-        (HEADER_CORRELATION_ID, event.correlation_id.encode()),
-    ]
+    """The headers of ``event``'s record, as Kafka takes them."""
+    return [(name, value.encode()) for name, value in header_values(event).items()]
 
 
 def decode(value: bytes) -> AnyEvent:

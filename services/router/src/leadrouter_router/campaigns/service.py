@@ -18,6 +18,7 @@ from leadrouter_schemas import (
     ScoringModel,
     ValidationCriteria,
     encode,
+    header_values,
 )
 from leadrouter_schemas.topics import CAMPAIGNS_CONFIG
 
@@ -101,7 +102,7 @@ def publish(session: AsyncSession, row: CampaignRow, *, now: datetime, topic_pre
         destination=f"{topic_prefix}{CAMPAIGNS_CONFIG}",
         key=row.campaign_id,
         payload=encode(event).decode(),
-        headers={"event-type": event.type, "event-id": str(event.event_id)},
+        headers=header_values(event),
         idempotency_key=f"{row.campaign_id}:{row.version}",
         now=now,
     )

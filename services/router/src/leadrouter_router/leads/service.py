@@ -44,6 +44,7 @@ from leadrouter_schemas import (
     LeadScoredData,
     Salesperson,
     encode,
+    header_values,
 )
 from leadrouter_schemas.leads import DecisionSummary, SalesKit
 
@@ -516,11 +517,7 @@ def _announce(
 ) -> list[dict[str, object]]:
     """The assignment for the CRM and for ``leads.assigned``, as outbox messages."""
     payload = encode(event).decode()
-    headers = {
-        "correlation-id": event.correlation_id,
-        "event-type": event.type,
-        "event-id": str(event.event_id),
-    }
+    headers = header_values(event)
     return [
         outbox.pending_message(
             kind=kind,

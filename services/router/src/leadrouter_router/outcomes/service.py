@@ -29,7 +29,7 @@ from leadrouter_router.outcomes.states import Action, OutOfOrder, Transition, ad
 from leadrouter_router.platform import outbox
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_runtime.problems import NotFound
-from leadrouter_schemas import LeadOutcomeData, LeadOutcomeRecorded, encode
+from leadrouter_schemas import LeadOutcomeData, LeadOutcomeRecorded, encode, header_values
 
 log = structlog.get_logger(__name__)
 
@@ -213,11 +213,7 @@ def _announce(row: CallbackRow, lead: LeadRow, *, at: datetime, topic: str) -> d
         destination=topic,
         key=str(lead.id),
         payload=encode(event).decode(),
-        headers={
-            "correlation-id": event.correlation_id,
-            "event-type": event.type,
-            "event-id": str(event.event_id),
-        },
+        headers=header_values(event),
         idempotency_key=str(event.event_id),
         now=row.recorded_at,
     )
