@@ -172,10 +172,10 @@ async def make_history(system: System) -> dict[str, Any]:
 
     checker: CheckServiceLevels = system.router_app.state.service_levels
     assigned_at = datetime.fromisoformat(assigned["assignments"][0]["assigned_at"])
-    assert (await checker.run_once(now=assigned_at)).armed == 1
+    # Deadlines come with the assignment; the new owner's is five minutes from the
+    # re-routing.
+    assert (await checker.run_once(now=assigned_at)).armed == 0
     assert (await checker.run_once(now=assigned_at + timedelta(minutes=6))).breached == 1
-    # The next pass arms the new owner's deadline: five minutes from the re-routing.
-    assert (await checker.run_once(now=assigned_at + timedelta(minutes=6))).armed == 1
     return {"assigned": assigned, "waiting": waiting}
 
 
@@ -326,11 +326,13 @@ async def _compare_lists(system: System, state: dict[str, Any], history: dict[st
     assert breach["owner_now"] == breaches["items"][0]["owner_now_name"]
 
     dues = (await system.router.get("/v1/ops/sla-due", params={"within_minutes": 60})).json()
-    assert state["dueCount"] == str(len(dues["items"])) == "1"
-    (due,) = state["dues"]
-    assert due["assignment"] == dues["items"][0]["assignment_id"]
-    assert (due["salesperson"], due["target"]) == (dues["items"][0]["salesperson_name"], "accept")
-    assert due["due_at"].startswith("in ")
+    # Due: the re-routed lead's new owner and the live lead (deadlines are set at
+    # assignment).
+    assert state["dueCount"] == str(len(dues["items"])) == "2"
+    assert [d["assignment"] for d in state["dues"]] == [d["assignment_id"] for d in dues["items"]]
+    for due, api_due in zip(state["dues"], dues["items"], strict=True):
+        assert (due["salesperson"], due["target"]) == (api_due["salesperson_name"], "accept")
+        assert due["due_at"].startswith("in ")
 
     decisions = (await system.router.get("/v1/ops/decisions", params={"limit": 20})).json()
     assert [d["decision"] for d in state["decisions"]] == [

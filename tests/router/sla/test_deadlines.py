@@ -1,8 +1,16 @@
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from leadrouter_router.sla.deadlines import business_deadline, next_deadline, target_minutes
+from leadrouter_router.routing.facts import Person
+from leadrouter_router.sla.deadlines import (
+    Deadlines,
+    assignment_deadlines,
+    business_deadline,
+    next_deadline,
+    target_minutes,
+)
 from leadrouter_router.sla.service import missed_target
 
 NINE_TO_FIVE = {day: ((time(9), time(17)),) for day in range(1, 6)}
@@ -106,3 +114,22 @@ def test_a_breach_says_which_deadline_was_missed() -> None:
     assert missed_target("sla_first_touch missed") == "first_touch"
     assert missed_target("rejected: wrong territory") is None
     assert missed_target(None) is None
+
+
+def test_an_assignment_gets_both_deadlines_in_its_salespersons_hours() -> None:
+    person = Person(id=uuid.uuid4(), name="Ana", time_zone=PARIS, working_hours=NINE_TO_FIVE)
+    start = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # Friday 19:00 in Paris
+    sla = {"accept_within_minutes": 30, "by_grade": {"A": {"first_touch_within_minutes": 60}}}
+    deadlines = assignment_deadlines(sla, "A", person, start)
+    assert deadlines.accept_due_at == datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
+    assert deadlines.touch_due_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert assignment_deadlines(sla, "C", person, start).touch_due_at is None
+    assert assignment_deadlines(None, "A", person, start) == Deadlines()
+
+
+def test_a_schedule_without_working_time_leaves_the_target_unset_and_says_so() -> None:
+    nobody = Person(id=uuid.uuid4(), name="Nobody", working_hours={1: ()})
+    deadlines = assignment_deadlines(
+        {"first_touch_within_minutes": 10}, "B", nobody, datetime(2026, 11, 25, tzinfo=UTC)
+    )
+    assert deadlines == Deadlines(unreachable=("first_touch",))

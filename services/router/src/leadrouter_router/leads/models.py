@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, false
+from sqlalchemy import JSON, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrouter_router.platform.db import Base
@@ -39,6 +39,14 @@ class AssignmentRow(Base):
         Index("ix_assignments_assigned_at", "assigned_at"),
         # The ops page's SLA breaches: stage = 'breached' and ended since a time.
         Index("ix_assignments_stage_ended_at", "stage", "ended_at"),
+        # The SLA checker's search for assignments still without deadlines: almost
+        # none since they are set at assignment, so only those are indexed.
+        Index(
+            "ix_assignments_unarmed",
+            "assigned_at",
+            postgresql_where=text("sla_armed = false"),
+            sqlite_where=text("sla_armed = 0"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

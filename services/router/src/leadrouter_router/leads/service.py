@@ -36,7 +36,7 @@ from leadrouter_router.routing.snapshot import (
     load_context,
     policy_for,
 )
-from leadrouter_router.sla.deadlines import business_deadline, target_minutes
+from leadrouter_router.sla.deadlines import assignment_deadlines
 from leadrouter_schemas import (
     LeadAssigned,
     LeadAssignedData,
@@ -131,7 +131,6 @@ def _assigned_event(
     correlation_id: str,
     causation_id: uuid.UUID,
     decision: Decision,
-    campaign: CampaignRow | None,
     sales_kit: SalesKit | None,
 ) -> LeadAssigned:
     return LeadAssigned(
@@ -160,7 +159,7 @@ def _assigned_event(
                 strategy=decision.strategy,
             ),
             sales_kit=sales_kit,
-            sla_deadline=_accept_deadline(campaign, data, person, assignment["assigned_at"]),
+            sla_deadline=assignment["accept_due_at"],
         ),
     )
 
@@ -175,24 +174,6 @@ def _sales_kit(campaign: CampaignRow | None) -> SalesKit | None:
             "routing.sales_kit_unreadable", campaign_id=campaign.campaign_id, error=str(error)
         )
         return None
-
-
-def _accept_deadline(
-    campaign: CampaignRow | None, data: LeadScoredData, person: Person, assigned_at: datetime
-) -> datetime | None:
-    """When the salesperson must accept: the campaign's target for the lead's grade,
-    in the salesperson's business hours (as the SLA checks count it)."""
-    if campaign is None:
-        return None
-    minutes = target_minutes(campaign.sla or {}, data.score.grade, "accept_within_minutes")
-    if minutes is None:
-        return None
-    try:
-        return business_deadline(
-            assigned_at, minutes, person.working_hours, person.time_zone, person.holidays
-        )
-    except ValueError:
-        return None  # no working time at all: the SLA checks decide what that means
 
 
 def _timed_decide(
@@ -253,6 +234,12 @@ def _apply(
         )
         return
     person = context.people[decision.salesperson_id]
+    # The deadlines belong to the assignment from the start (SLA met or missed is
+    # known however fast it is worked); the SLA checker only acts on them.
+    campaign = pending.campaigns.get(lead.campaign_id)
+    deadlines = assignment_deadlines(
+        campaign.sla if campaign else None, data.score.grade, person, now
+    )
     assignment = {
         "id": uuid.uuid4(),
         "lead_id": lead.id,
@@ -262,6 +249,9 @@ def _apply(
         "strategy": decision.strategy,
         "reason": decision.reason[:500],
         "assigned_at": now,
+        "accept_due_at": deadlines.accept_due_at,
+        "touch_due_at": deadlines.touch_due_at,
+        "sla_armed": True,
     }
     pending.assignments.append(assignment)
     event = _assigned_event(
@@ -272,7 +262,6 @@ def _apply(
         correlation_id=correlation_id,
         causation_id=scored_event_id or decision_id,
         decision=decision,
-        campaign=pending.campaigns.get(lead.campaign_id),
         sales_kit=pending.sales_kit(lead.campaign_id),
     )
     pending.messages.extend(_announce(event, assigned_topic=assigned_topic, now=now))

@@ -6,11 +6,12 @@ are elapsed minutes inside those intervals, holidays (local dates) skipped.
 """
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from leadrouter_router.routing.facts import Interval
+from leadrouter_router.routing.facts import Interval, Person
 
 _SEARCH_DAYS = 800  # a schedule with no working minute in two years has no deadline
 
@@ -67,6 +68,36 @@ def target_minutes(sla: Mapping[str, Any], grade: str, field: str) -> int | None
     own = (by_grade.get(grade) or {}).get(field)
     value = own if own is not None else sla.get(field)
     return int(value) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """An assignment's service-level deadlines; None: no target, or no working time
+    to count it in (``unreachable`` names those targets)."""
+
+    accept_due_at: datetime | None = None
+    touch_due_at: datetime | None = None
+    unreachable: tuple[str, ...] = ()
+
+
+def assignment_deadlines(
+    sla: Mapping[str, Any] | None, grade: str, person: Person, assigned_at: datetime
+) -> Deadlines:
+    """The deadlines an assignment gets when it is made: the campaign's targets for the
+    lead's grade, counted from ``assigned_at`` in the salesperson's business hours."""
+    due: dict[str, datetime | None] = {"accept": None, "first_touch": None}
+    unreachable = []
+    for target in due:
+        minutes = target_minutes(sla or {}, grade, f"{target}_within_minutes")
+        if minutes is None:
+            continue
+        try:
+            due[target] = business_deadline(
+                assigned_at, minutes, person.working_hours, person.time_zone, person.holidays
+            )
+        except ValueError:
+            unreachable.append(target)
+    return Deadlines(due["accept"], due["first_touch"], tuple(unreachable))
 
 
 def next_deadline(

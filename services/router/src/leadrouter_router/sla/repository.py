@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.campaigns.models import CampaignRow
@@ -15,13 +15,13 @@ from leadrouter_router.salespeople.models import SalespersonRow
 async def unarmed(
     session: AsyncSession, *, limit: int
 ) -> Sequence[tuple[AssignmentRow, str, dict[str, Any] | None, SalespersonRow]]:
-    """Open assignments whose deadlines are not set yet, with what sets them."""
+    """Assignments whose deadlines are not set yet (open or ended), with what sets them."""
     result = await session.execute(
         select(AssignmentRow, LeadRow.grade, CampaignRow.sla, SalespersonRow)
         .join(LeadRow, LeadRow.id == AssignmentRow.lead_id)
         .join(SalespersonRow, SalespersonRow.id == AssignmentRow.salesperson_id)
         .outerjoin(CampaignRow, CampaignRow.campaign_id == LeadRow.campaign_id)
-        .where(AssignmentRow.sla_armed.is_(False), AssignmentRow.ended_at.is_(None))
+        .where(AssignmentRow.sla_armed == false())
         .order_by(AssignmentRow.assigned_at, AssignmentRow.id)
         .limit(limit)
         .with_for_update(of=AssignmentRow, skip_locked=True)

@@ -3,8 +3,9 @@ its salesperson's business hours), and act on the ones missed: the lead goes to 
 next eligible salesperson, the manager is told (a webhook, through the outbox).
 
 Deadlines are columns of ``assignments``: a restart loses no timer, the next
-check finds what is due. They are computed from ``assigned_at``, so setting them
-on the checker's first pass gives the same instant as at assignment.
+check finds what is due. The routing use case sets them with the assignment, in
+the same transaction; the checker sets those of assignments made without them
+(before this was so), from ``assigned_at``: the same instant as at assignment.
 """
 
 import json
@@ -23,7 +24,7 @@ from leadrouter_router.platform import outbox
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.routing.snapshot import person_of
 from leadrouter_router.sla import repository
-from leadrouter_router.sla.deadlines import business_deadline, target_minutes
+from leadrouter_router.sla.deadlines import assignment_deadlines
 
 SLA_MISSED_PREFIX = "sla_"  # end_reason of a breached assignment: "sla_<target> missed"
 log = structlog.get_logger(__name__)
@@ -39,28 +40,16 @@ class Checked:
 
 
 async def arm_deadlines(session: AsyncSession, *, limit: int) -> int:
+    """Set the deadlines of assignments made without them: by a router before they
+    were set at assignment, or by an older one during an upgrade. Ended ones too, so
+    that the reports know whether they met their targets."""
     rows = await repository.unarmed(session, limit=limit)
     for assignment, grade, sla, salesperson in rows:
-        person = person_of(salesperson)
-        for field, column in (
-            ("accept_within_minutes", "accept_due_at"),
-            ("first_touch_within_minutes", "touch_due_at"),
-        ):
-            minutes = target_minutes(sla or {}, grade, field)
-            if minutes is None:
-                continue
-            try:
-                due = business_deadline(
-                    assignment.assigned_at,
-                    minutes,
-                    person.working_hours,
-                    person.time_zone,
-                    person.holidays,
-                )
-            except ValueError as error:
-                log.warning("sla.no_deadline", assignment_id=str(assignment.id), reason=str(error))
-                continue
-            setattr(assignment, column, due)
+        deadlines = assignment_deadlines(sla, grade, person_of(salesperson), assignment.assigned_at)
+        for target in deadlines.unreachable:
+            log.warning("sla.no_deadline", assignment_id=str(assignment.id), target=target)
+        assignment.accept_due_at = deadlines.accept_due_at
+        assignment.touch_due_at = deadlines.touch_due_at
         assignment.sla_armed = True
     await session.flush()
     return len(rows)
