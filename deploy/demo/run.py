@@ -45,6 +45,10 @@ LOGS = ROOT / "var" / "logs"
 # Each demo starts from an empty router database (unless ROUTER_DB__URL names one):
 # the same demo people sent again would otherwise join their earlier leads.
 DEMO_DB = ROOT / "var" / "demo-router.db"
+# DEMO_HISTORY=1: the router's database starts with 90 days of generated leads and
+# outcomes (`leadrouter demo history`, docs/outcomes.md#history), so the ops page,
+# the funnel and the model fit have something to show at once.
+HISTORY_LEADS = os.environ.get("DEMO_HISTORY_LEADS", "20000")
 
 # The proof that GDPR-region leads carry (see docs/scoring.md, consent criteria).
 CONSENT = {
@@ -177,6 +181,19 @@ class Service:
             self.process.wait()
 
 
+def router_db_url() -> str:
+    return os.environ.get("ROUTER_DB__URL", f"sqlite+aiosqlite:///{DEMO_DB}")
+
+
+def fill_history() -> None:
+    say(f"Writing the demo history ({HISTORY_LEADS} leads over 90 days) ...")
+    command = ["demo", "history", "--leads", HISTORY_LEADS, "--days", "90", "--seed", "1"]
+    subprocess.run(
+        [sys.executable, "-m", "leadrouter_cli", *command, "--database-url", router_db_url()],
+        check=True,
+    )
+
+
 def services() -> list[Service]:
     return [
         Service("crm", "leadrouter_crm_simulator", {"CRM_SIMULATOR_PORT": str(PORTS["crm"])}),
@@ -196,9 +213,7 @@ def services() -> list[Service]:
                 "ROUTER_HTTP__PORT": str(PORTS["router"]),
                 "ROUTER_CRM__URL": f"http://127.0.0.1:{PORTS['crm']}/assignments",
                 "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
-                "ROUTER_DB__URL": os.environ.get(
-                    "ROUTER_DB__URL", f"sqlite+aiosqlite:///{DEMO_DB}"
-                ),
+                "ROUTER_DB__URL": router_db_url(),
             },
         ),
     ]
@@ -340,6 +355,8 @@ def main() -> int:
         say(f"Topics ready ({len(created)} created).")
         asyncio.run(publish_campaigns())
         say(f"Campaigns configured: {', '.join(c.campaign_id for c in DEMO_CAMPAIGNS)}.")
+        if os.environ.get("DEMO_HISTORY", "") not in ("", "0"):
+            fill_history()
         for service in services():
             service.start()
             running.append(service)

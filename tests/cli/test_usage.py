@@ -18,6 +18,7 @@ COMMANDS = [
     ["dlq", "inspect"],
     ["dlq", "replay"],
     ["demo"],
+    ["demo", "history"],
     ["config"],
     ["config", "export"],
     ["config", "import"],

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from leadrouter_cli.common import fail, run
 from leadrouter_cli.errors import CliError, ExitCode
+from leadrouter_cli.history.command import history
 
 FIRST_NAMES = ["Ada", "Grace", "Alan", "Margaret", "Linus", "Barbara", "Dennis", "Frances"]
 LAST_NAMES = ["Lovelace", "Hopper", "Turing", "Hamilton", "Torvalds", "Liskov", "Ritchie"]
@@ -107,7 +108,16 @@ async def send(
     return outcomes
 
 
+demo_app = typer.Typer(
+    help="Demo traffic to the scorer, or a demo history in the router's database.",
+    invoke_without_command=True,
+)
+demo_app.command("history")(history)
+
+
+@demo_app.callback()
 def demo(
+    ctx: typer.Context,
     rate: Annotated[float, typer.Option(min=0.1, max=1000, help="Requests per second.")] = 5,
     count: Annotated[int, typer.Option(min=1, max=100_000, help="Requests in all.")] = 50,
     scorer_url: Annotated[
@@ -124,7 +134,10 @@ def demo(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generated leads.")] = 1,
 ) -> None:
-    """Send COUNT demo leads to the scorer's generic webhook at RATE per second, then stop."""
+    """Send COUNT demo leads to the scorer's generic webhook at RATE per second, then stop
+    (``demo history`` fills the router's database with past leads instead)."""
+    if ctx.invoked_subcommand is not None:
+        return
     url = scorer_url.rstrip("/") + "/v1/webhooks/generic"
     console = Console(stderr=True)
     with Progress(

@@ -26,7 +26,7 @@ app.add_typer(topics_commands.topics_app, name="topics", rich_help_panel="Kafka"
 app.command("tail", rich_help_panel="Kafka")(topics_commands.tail)
 app.add_typer(topics_commands.dlq_app, name="dlq", rich_help_panel="Kafka")
 
-app.command("demo", rich_help_panel="Traffic")(demo.demo)
+app.add_typer(demo.demo_app, name="demo", rich_help_panel="Traffic")
 
 app.add_typer(api.config_app, name="config", rich_help_panel="Routing set-up")
 app.command("simulate", rich_help_panel="Routing set-up")(api.simulate)

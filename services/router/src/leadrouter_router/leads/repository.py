@@ -13,6 +13,7 @@ from sqlalchemy import (
     TableClause,
     TypeDecorator,
     and_,
+    func,
     insert,
     or_,
     select,
@@ -190,3 +191,7 @@ async def previous_owners(
     for lead_id, person in rows.all():
         owners.setdefault(lead_id, set()).add(person)
     return {lead_id: frozenset(people) for lead_id, people in owners.items()}
+
+
+async def count_leads(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(LeadRow)) or 0)

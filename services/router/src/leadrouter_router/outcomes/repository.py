@@ -1,8 +1,10 @@
 """All SQL about callbacks and the assignment a callback acts on."""
 
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
@@ -25,3 +27,12 @@ async def latest_assignment(session: AsyncSession, lead_id: uuid.UUID) -> Assign
         .order_by(AssignmentRow.assigned_at.desc(), AssignmentRow.id.desc())
         .limit(1)
     )
+
+
+async def insert_callbacks(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Recorded callbacks in bulk, one multi-row insert (the demo history writes tens
+    of thousands; the callback API records one at a time)."""
+    if rows:
+        # Core, not the ORM's bulk path: one executemany, not a statement per row.
+        callbacks: Table = CallbackRow.__table__  # type: ignore[assignment]
+        await session.execute(insert(callbacks), rows)

@@ -1,0 +1,1 @@
+"""``leadrouter demo history``: a router database filled with leads and outcomes."""
