@@ -93,7 +93,7 @@ async def test_a_record_that_is_not_a_scored_lead_is_dead_lettered_and_the_rest_
     assert letter.value == b"{not json"
     assert letter.key == b"k"
     assert headers["dlq-source-topic"] == topic.encode()
-    assert b"not a LeadScored v1" in headers["dlq-reason"]
+    assert headers["dlq-reason"] == b"not a LeadScored v1: json_invalid at line 1 column 2"
     assert stored[0]["email"] == "after@example.com"
 
 

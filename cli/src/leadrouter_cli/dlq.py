@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from leadrouter_cli.events import DLQ_HEADER_PREFIX, Headers, RawRecord, header
 from leadrouter_schemas.topics import (
+    DLQ_ERROR_LOCATION,
     DLQ_ERROR_TYPE,
     DLQ_REASON,
     DLQ_SOURCE_OFFSET,
@@ -23,6 +24,7 @@ from leadrouter_schemas.topics import (
 class DeadLetterInfo:
     reason: str | None
     error_type: str | None
+    error_location: str | None
     source_topic: str | None
     source_partition: str | None
     source_offset: str | None
@@ -44,6 +46,7 @@ def info(record: RawRecord) -> DeadLetterInfo:
     return DeadLetterInfo(
         reason=header(record.headers, DLQ_REASON),
         error_type=header(record.headers, DLQ_ERROR_TYPE),
+        error_location=header(record.headers, DLQ_ERROR_LOCATION),
         source_topic=header(record.headers, DLQ_SOURCE_TOPIC),
         source_partition=header(record.headers, DLQ_SOURCE_PARTITION),
         source_offset=header(record.headers, DLQ_SOURCE_OFFSET),

@@ -118,6 +118,7 @@ def inspect(
                             **described.as_json(),
                             "reason": letter.reason,
                             "error_type": letter.error_type,
+                            "error_location": letter.error_location,
                             "source": {
                                 "topic": letter.source_topic,
                                 "partition": letter.source_partition,
@@ -134,7 +135,7 @@ def inspect(
                 value = f"{value[:max_value]}... ({len(value)} characters)"
             typer.echo(f"{record.topic}[{record.partition}]@{record.offset} key={text(record.key)}")
             typer.echo(f"  reason:  {letter.reason or '-'}")
-            typer.echo(f"  error:   {letter.error_type or '-'}")
+            typer.echo(f"  error:   {letter.error_type or '-'} at {letter.error_location or '-'}")
             typer.echo(
                 f"  source:  {letter.source_topic or '-'}[{letter.source_partition or '-'}]"
                 f"@{letter.source_offset or '-'}"

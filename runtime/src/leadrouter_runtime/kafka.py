@@ -17,11 +17,14 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.structs import OffsetAndMetadata, RecordMetadata
+from pydantic import BaseModel, ValidationError
 
+from leadrouter_runtime import failures
 from leadrouter_runtime.kafka_metrics import ConsumerMetrics
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas.serde import Headers
 from leadrouter_schemas.topics import (
+    DLQ_ERROR_LOCATION,
     DLQ_ERROR_TYPE,
     DLQ_REASON,
     DLQ_SOURCE_OFFSET,
@@ -43,11 +46,31 @@ class OutboundRecord:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """A consumed record that cannot be processed, and why."""
+    """A consumed record that cannot be processed, and why: by the error's type and
+    location, never by the record's bytes (:mod:`leadrouter_runtime.failures`)."""
 
     record: ConsumerRecord[bytes, bytes]
     reason: str
     error_type: str
+    location: str = failures.NO_LOCATION
+
+    @classmethod
+    def of(cls, record: ConsumerRecord[bytes, bytes], failure: failures.Failure) -> "DeadLetter":
+        return cls(record, failure.reason, failure.error_type, failure.location)
+
+    @classmethod
+    def undecodable(
+        cls,
+        record: ConsumerRecord[bytes, bytes],
+        error: ValidationError | None,
+        *,
+        model: type[BaseModel],
+    ) -> "DeadLetter":
+        """Not a ``model`` (``error``), or no value at all (``error`` None: a tombstone)."""
+        expected = failures.model_name(model)
+        if error is None:
+            return cls.of(record, failures.tombstone(expected=expected))
+        return cls.of(record, failures.invalid(error, model=model, expected=expected))
 
 
 def create_producer(settings: KafkaSettings, *, client_suffix: str) -> AIOKafkaProducer:
@@ -79,7 +102,8 @@ def dead_letter_record(letter: DeadLetter) -> OutboundRecord:
     headers: Headers = [
         *list(record.headers or ()),
         (DLQ_REASON, letter.reason.encode()[:4000]),
-        (DLQ_ERROR_TYPE, letter.error_type.encode()),
+        (DLQ_ERROR_TYPE, letter.error_type.encode()[:200]),
+        (DLQ_ERROR_LOCATION, letter.location.encode()[:400]),
         (DLQ_SOURCE_TOPIC, record.topic.encode()),
         (DLQ_SOURCE_PARTITION, str(record.partition).encode()),
         (DLQ_SOURCE_OFFSET, str(record.offset).encode()),
@@ -180,6 +204,8 @@ class BatchConsumer:
                     partition=letter.record.partition,
                     offset=letter.record.offset,
                     reason=letter.reason,
+                    error_type=letter.error_type,
+                    location=letter.location,
                 )
             await consumer.commit(
                 {tp: OffsetAndMetadata(batch[-1].offset + 1, "") for tp, batch in polled.items()}

@@ -30,15 +30,17 @@ def test_the_reason_source_and_correlation_id_come_from_the_headers() -> None:
             [
                 ("correlation-id", b"corr-9"),
                 ("event-type", b"lead.scored"),
-                ("dlq-reason", b"not a LeadScored v1"),
-                ("dlq-error-type", b"ValidationError"),
+                ("dlq-reason", b"not a LeadScored v1: json_invalid at line 1 column 12"),
+                ("dlq-error-type", b"json_invalid"),
+                ("dlq-error-location", b"line 1 column 12"),
                 ("dlq-source-topic", b"leads.scored"),
                 ("dlq-source-partition", b"2"),
                 ("dlq-source-offset", b"41"),
             ],
         )
     )
-    assert (view.reason, view.error_type) == ("not a LeadScored v1", "ValidationError")
+    assert view.reason == "not a LeadScored v1: json_invalid at line 1 column 12"
+    assert (view.error_type, view.error_location) == ("json_invalid", "line 1 column 12")
     assert (view.source_topic, view.source_partition, view.source_offset) == ("leads.scored", 2, 41)
     assert (view.correlation_id, view.event_type) == ("corr-9", "lead.scored")
     assert view.key == "email:ada@example.com"

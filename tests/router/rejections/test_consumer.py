@@ -134,8 +134,9 @@ async def test_rejections_are_counted_once_per_campaign_and_reason_and_garbage_d
     assert letter.value == b"{not json"
     assert letter.key == b"email:x"
     assert headers["dlq-source-topic"] == topic.encode()
-    assert headers["dlq-error-type"] == b"decode"
-    assert b"not a LeadRejected v1" in headers["dlq-reason"]
+    assert headers["dlq-error-type"] == b"json_invalid"
+    assert headers["dlq-error-location"] == b"line 1 column 2"
+    assert headers["dlq-reason"] == b"not a LeadRejected v1: json_invalid at line 1 column 2"
 
     engine = create_engine(database_url)
     try:

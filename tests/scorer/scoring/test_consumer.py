@@ -82,8 +82,11 @@ async def test_leads_are_judged_by_the_campaigns_on_the_config_topic(
         }
         assert dead.value == garbage  # the original bytes
         assert dead.key == b"email:ada@example.com"
-        assert dict(dead.headers)["dlq-error-type"] == b"decode"
-        assert b"not a LeadReceived v1" in dict(dead.headers)["dlq-reason"]
+        # Named by the error's type and location, never by the input's bytes.
+        assert dict(dead.headers)["dlq-error-type"] == b"missing"
+        assert dict(dead.headers)["dlq-error-location"] == b"occurred_at"
+        assert dict(dead.headers)["dlq-reason"].startswith(b"not a LeadReceived v1: missing at")
+        assert not [v for n, v in dead.headers if n.startswith("dlq-") and b"nonsense" in v]
 
         # A campaign configured while the scorer runs is followed.
         await publish_campaign(kafka, topic_prefix, "late", scoring=ScoringModel(version="late-1"))

@@ -61,8 +61,8 @@ def test_the_golden_set_covers_every_kind_of_outcome() -> None:
 def test_unreadable_records_are_dead_letters_and_the_rest_goes_on() -> None:
     judgement = judge_golden_records()
     assert [(x.record.offset, x.error_type) for x in judgement.letters] == [
-        (17, "decode"),
-        (101, "decode"),
+        (17, "missing"),
+        (101, "tombstone"),
     ]
 
 

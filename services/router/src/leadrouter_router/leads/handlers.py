@@ -46,12 +46,13 @@ class RouteScoredLeads:
         events: list[LeadScored] = []
         letters: list[DeadLetter] = []
         for record in records:
+            if record.value is None:
+                letters.append(DeadLetter.undecodable(record, None, model=LeadScored))
+                continue
             try:
-                if record.value is None:
-                    raise ValueError("empty value (tombstone)")
                 events.append(decode_as(record.value, LeadScored))
-            except (ValidationError, ValueError) as error:
-                letters.append(DeadLetter(record, f"not a LeadScored v1: {error}", "decode"))
+            except ValidationError as error:
+                letters.append(DeadLetter.undecodable(record, error, model=LeadScored))
         if events:
             async with self._sessions.begin() as session:
                 await route_scored_leads(

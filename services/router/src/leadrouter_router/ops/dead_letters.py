@@ -9,6 +9,7 @@ from typing import Any
 
 from leadrouter_schemas.serde import HEADER_CORRELATION_ID, HEADER_EVENT_TYPE
 from leadrouter_schemas.topics import (
+    DLQ_ERROR_LOCATION,
     DLQ_ERROR_TYPE,
     DLQ_REASON,
     DLQ_SOURCE_OFFSET,
@@ -28,6 +29,7 @@ class DeadLetterView:
     key: str | None
     reason: str | None
     error_type: str | None
+    error_location: str | None
     source_topic: str | None
     source_partition: int | None
     source_offset: int | None
@@ -59,6 +61,7 @@ def describe(record: Any) -> DeadLetterView:
         key=_text(record.key),
         reason=headers.get(DLQ_REASON),
         error_type=headers.get(DLQ_ERROR_TYPE),
+        error_location=headers.get(DLQ_ERROR_LOCATION),
         source_topic=headers.get(DLQ_SOURCE_TOPIC),
         source_partition=_number(headers.get(DLQ_SOURCE_PARTITION)),
         source_offset=_number(headers.get(DLQ_SOURCE_OFFSET)),

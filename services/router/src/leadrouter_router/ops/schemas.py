@@ -41,8 +41,13 @@ class DeadLetterOut(BaseModel):
     offset: int
     dead_lettered_at: datetime
     key: str | None
-    reason: str | None = Field(description="Why the consumer could not process it.")
-    error_type: str | None
+    reason: str | None = Field(
+        description="Why the consumer could not process it (error types and locations)."
+    )
+    error_type: str | None = Field(description="e.g. `missing`, `json_invalid`, `tombstone`.")
+    error_location: str | None = Field(
+        description="Field path, JSON position or line of code; `-` if none."
+    )
     source_topic: str | None
     source_partition: int | None
     source_offset: int | None

@@ -30,12 +30,13 @@ class RecordRejections:
         events: list[LeadRejected] = []
         letters: list[DeadLetter] = []
         for record in records:
+            if record.value is None:
+                letters.append(DeadLetter.undecodable(record, None, model=LeadRejected))
+                continue
             try:
-                if record.value is None:
-                    raise ValueError("empty value (tombstone)")
                 events.append(decode_as(record.value, LeadRejected))
-            except (ValidationError, ValueError) as error:
-                letters.append(DeadLetter(record, f"not a LeadRejected v1: {error}", "decode"))
+            except ValidationError as error:
+                letters.append(DeadLetter.undecodable(record, error, model=LeadRejected))
         if events:
             async with self._sessions.begin() as session:
                 stored = await record_rejections(session, events, now=self._clock())

@@ -19,6 +19,7 @@ from aiokafka import ConsumerRecord
 from aiokafka.structs import RecordMetadata
 from pydantic import ValidationError
 
+from leadrouter_runtime import failures
 from leadrouter_runtime.kafka import DeadLetter, OutboundRecord, send_all
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import (
@@ -137,12 +138,12 @@ class BatchJudge:
         for record in records:
             value = record.value
             if value is None:
-                letters.append(DeadLetter(record, "empty value (tombstone)", "decode"))
+                letters.append(DeadLetter.undecodable(record, None, model=LeadReceived))
                 continue
             try:
                 received = decode_as(value, LeadReceived)
             except ValidationError as error:
-                letters.append(DeadLetter(record, f"not a LeadReceived v1: {error}", "decode"))
+                letters.append(DeadLetter.undecodable(record, error, model=LeadReceived))
                 continue
             try:
                 judgement.verdicts.append(self._judge(record.key, received, now, judgement))
@@ -150,7 +151,7 @@ class BatchJudge:
                 # A lead this code cannot score (a bug, an unforeseen input) is
                 # quarantined with its reason; the partition keeps moving.
                 log.exception("scoring.failed", topic=record.topic, offset=record.offset)
-                letters.append(DeadLetter(record, f"scoring failed: {error!r}", "score"))
+                letters.append(DeadLetter.of(record, failures.crashed(error, doing="scoring")))
         return judgement
 
     def _judge(

@@ -125,7 +125,8 @@ async function showDeadLetters() {
     const row = el("tr", null, { "data-topic": d.topic, "data-offset": d.offset });
     const from = d.source_topic ? `${d.source_topic}[${d.source_partition}]@${d.source_offset}` : "–";
     row.append(cell("dead_lettered_at", when(d.dead_lettered_at)), cell("topic", d.topic),
-      cell("source", from), cell("reason", d.reason ?? "–", d.error_type),
+      cell("source", from), cell("reason", d.reason ?? "–",
+        [d.error_type, d.error_location].filter(Boolean).join(" at ")),
       cell("correlation_id", d.correlation_id ?? "–"),
       cell("preview", d.preview, `${d.size_bytes} bytes`));
     return row;
