@@ -206,3 +206,55 @@ async def test_0004_adds_the_rejections_table_with_a_unique_event_id_and_takes_i
             assert "lead_rejections" not in await connection.run_sync(table_names)
     finally:
         await engine.dispose()
+
+
+OUTBOX_0006 = table(
+    "outbox",
+    column("id", Uuid()),
+    *(column(name, String()) for name in ("kind", "destination", "key", "payload")),
+    column("headers", JSON()),
+    *(column(name, String()) for name in ("idempotency_key", "status")),
+    column("attempts", Integer()),
+    *(column(name, DateTime(timezone=True)) for name in ("created_at", "next_attempt_at")),
+)
+
+
+def _outbox_row(n: int) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(),
+        "kind": "crm",
+        "destination": "default",
+        "key": "lead-1",
+        "payload": str(n),
+        "headers": {},
+        "idempotency_key": f"a-{n}",
+        "status": "pending",
+        "attempts": 0,
+        "created_at": NOW,
+        "next_attempt_at": NOW,
+    }
+
+
+async def test_0007_numbers_outbox_messages_in_written_order_old_and_new(
+    database_url: str,
+) -> None:
+    # The relay delivers each stream in ``seq`` order: rows from before 0007 are
+    # numbered, and every insert afterwards (one row or many) gets a higher number,
+    # on SQLite by a trigger that a later rebuild of the table must not lose.
+    engine = create_engine(database_url)
+    try:
+        await migrate(engine, "0006")
+        async with engine.begin() as connection:
+            await connection.execute(insert(OUTBOX_0006), [_outbox_row(0), _outbox_row(1)])
+        await migrate(engine)
+        async with engine.begin() as connection:
+            await connection.execute(insert(OUTBOX_0006), _outbox_row(2))
+            await connection.execute(insert(OUTBOX_0006), [_outbox_row(3), _outbox_row(4)])
+            numbered = (
+                await connection.execute(text("SELECT payload, seq FROM outbox ORDER BY seq"))
+            ).all()
+        assert [payload for payload, _ in numbered] == ["0", "1", "2", "3", "4"]
+        assert all(seq > 0 for _, seq in numbered)
+        assert len({seq for _, seq in numbered}) == 5
+    finally:
+        await engine.dispose()

@@ -248,3 +248,40 @@ def scripted(crm: ScriptedCrm) -> FastAPI:
         return JSONResponse({"status": status}, status_code=status)
 
     return app
+
+
+@dataclass
+class OwnerCrm:
+    """A generic-webhook CRM that keeps each lead's owner the way a CRM does: the last
+    assignment it takes sets the owner. A lead's first assignment is answered 500 until
+    another assignment of that lead has been taken (a CRM failing while the router
+    re-assigns). Recording honours the ``Idempotency-Key``."""
+
+    owners: dict[str, str] = field(default_factory=dict)
+    taken: list[tuple[str, str]] = field(default_factory=list)  # (lead id, assignment id)
+    seen: list[tuple[str, str]] = field(default_factory=list)
+    first_of_lead: dict[str, str] = field(default_factory=dict)
+
+    def attempts(self, assignment_id: str) -> int:
+        return sum(1 for _, key in self.seen if key == assignment_id)
+
+
+def owner_crm(crm: OwnerCrm) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/assignments")
+    async def receive(request: Request) -> Response:
+        body = await request.json()
+        key = request.headers.get("idempotency-key", "")
+        lead_id = body["data"]["lead_id"]
+        crm.seen.append((lead_id, key))
+        first = crm.first_of_lead.setdefault(lead_id, key)
+        if key == first and not any(lead == lead_id for lead, _ in crm.taken):
+            return JSONResponse({"error": "internal"}, status_code=500)
+        if any(taken == key for _, taken in crm.taken):
+            return JSONResponse({"status": "duplicate"}, status_code=200)
+        crm.taken.append((lead_id, key))
+        crm.owners[lead_id] = body["data"]["salesperson"]["id"]
+        return JSONResponse({"status": "created"}, status_code=201)
+
+    return app

@@ -123,6 +123,9 @@ def create_app(settings: Settings) -> FastAPI:
                 lease_s=settings.outbox.lease_s,
                 backoff_base_s=settings.outbox.backoff_base_s,
                 backoff_max_s=settings.outbox.backoff_max_s,
+                # Only a lead's latest assignment is worth delivering to the CRM; every
+                # topic reader gets the whole story.
+                superseding_kinds={CRM_KIND},
                 on_backlog=delivery_metrics.observe_backlog,
             )
             relay_task = asyncio.create_task(relay.run(), name="outbox-relay")

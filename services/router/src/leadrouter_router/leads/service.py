@@ -471,6 +471,10 @@ async def route_again(
         )
         for row, data in zip(rows, datas, strict=True)
     ]
+    if not keep_waiting:
+        # The lead left its salesperson: an assignment not yet in the CRM must not
+        # reach it now (docs/decisions/0502-outbox-order-by-key.md).
+        await outbox.supersede(session, kind=CRM_KIND, keys=[str(r.id) for r in rows], now=now)
     configuration = await load_configuration(session)
     context = await load_context(session, facts, now=now, configuration=configuration)
     rotations_before = dict(context.load.last_in_pool)

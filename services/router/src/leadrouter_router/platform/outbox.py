@@ -1,33 +1,68 @@
 """Transactional outbox: messages written in the same transaction as the state
 they announce, delivered afterwards by :class:`OutboxRelay` with retries.
 
-Claiming a message pushes its ``next_attempt_at`` one lease ahead, so a relay
-that dies mid-delivery leaves it to be retried after the lease, and two relays
-never deliver the same message at once (``SKIP LOCKED`` on PostgreSQL).
+Messages of one stream (kind, destination and key: one lead's CRM deliveries, one
+lead's records on one topic) are delivered in the order they were written: a relay
+claims only the head of each stream, the oldest message not yet ended, and only
+once none before it is pending; streams are independent and delivered concurrently.
+Claiming pushes the head's ``next_attempt_at`` one lease ahead (``leased_until``),
+so the whole stream waits for that relay, a relay that dies mid-delivery leaves the
+head to be retried after the lease, and two relays never deliver one stream at once
+(``SKIP LOCKED`` on PostgreSQL; SQLite serialises the claims). In a superseding kind
+(the CRM's, where the last assignment is the only one that matters) a head with a
+newer message behind it is ended as ``superseded`` instead of being delivered.
+See docs/decisions/0502-outbox-order-by-key.md.
 """
 
 import asyncio
 import contextlib
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import JSON, String, Text, func, insert, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    Identity,
+    Index,
+    String,
+    Text,
+    Update,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from leadrouter_router.platform.db import Base
 
 log = structlog.get_logger(__name__)
 
 
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+SUPERSEDED = "superseded"
+
+
 class OutboxRow(Base):
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_stream", "kind", "destination", "key", "seq"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    seq: Mapped[int] = mapped_column(
+        BigInteger,
+        Identity(),  # PostgreSQL; on SQLite a trigger copies the rowid (migration 0007)
+        doc="Written order, given by the database: a stream is delivered in this order.",
+    )
     kind: Mapped[str] = mapped_column(String(20), doc="Which deliverer sends it, e.g. kafka, crm.")
     destination: Mapped[str] = mapped_column(String(500), doc="Topic, or the CRM's name.")
     key: Mapped[str | None] = mapped_column(String(400))
@@ -40,6 +75,9 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime] = mapped_column(index=True)
     delivered_at: Mapped[datetime | None]
+    leased_until: Mapped[datetime | None] = mapped_column(
+        doc="Set while a relay holds the message (the attempt is in flight)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +90,7 @@ class OutboxMessage:
     headers: Mapping[str, str]
     idempotency_key: str
     attempts: int
+    leased_until: datetime | None = None  # the claim: a result is recorded only under it
 
 
 class RetryableDeliveryError(Exception):
@@ -85,7 +124,7 @@ async def backlog(session: AsyncSession, *, now: datetime) -> dict[str, Backlog]
     rows = (
         await session.execute(
             select(OutboxRow.kind, func.count(), func.min(OutboxRow.created_at))
-            .where(OutboxRow.status == "pending")
+            .where(OutboxRow.status == PENDING)
             .group_by(OutboxRow.kind)
         )
     ).all()
@@ -107,18 +146,84 @@ async def messages_with_key(session: AsyncSession, *, kind: str, key: str) -> li
             await session.scalars(
                 select(OutboxRow)
                 .where(OutboxRow.kind == kind, OutboxRow.key == key)
-                .order_by(OutboxRow.created_at, OutboxRow.id)
+                .order_by(OutboxRow.seq)
             )
         ).all()
     )
 
 
 def schedule_retry(row: OutboxRow, *, now: datetime) -> bool:
-    """Make a failed message due now (its attempts kept); False if it was not failed."""
-    if row.status != "failed":
+    """Make a failed message due now (its attempts kept); False if it was not failed.
+    In a superseding kind, a newer message of its stream still ends it unsent."""
+    if row.status != FAILED:
         return False
-    row.status, row.next_attempt_at = "pending", now
+    row.status, row.next_attempt_at = PENDING, now
     return True
+
+
+def _not_held(now: datetime) -> ColumnElement[bool]:
+    return or_(OutboxRow.leased_until.is_(None), OutboxRow.leased_until <= now)
+
+
+async def supersede(
+    session: AsyncSession, *, kind: str, keys: Collection[str], now: datetime
+) -> None:
+    """End as ``superseded`` the messages of ``kind`` for ``keys`` that no relay holds
+    and that were not delivered: what they announce is no longer true (the lead left
+    that salesperson). One held by a relay is left to it, and ended after its attempt
+    if a newer message follows (:class:`OutboxRelay`): ending it now would let the
+    newer one overtake it."""
+    if keys:
+        await session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.kind == kind,
+                OutboxRow.key.in_(list(keys)),
+                OutboxRow.status.in_((PENDING, FAILED)),
+                _not_held(now),
+            )
+            .values(status=SUPERSEDED)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _superseded_heads(kinds: Collection[str], now: datetime) -> Update:
+    """Undelivered messages of a superseding kind with a newer one in their stream."""
+    newer = aliased(OutboxRow)
+    return (
+        update(OutboxRow)
+        .where(
+            OutboxRow.kind.in_(list(kinds)),
+            OutboxRow.status.in_((PENDING, FAILED)),
+            _not_held(now),
+            exists().where(
+                newer.kind == OutboxRow.kind,
+                newer.destination == OutboxRow.destination,
+                newer.key == OutboxRow.key,
+                newer.seq > OutboxRow.seq,
+            ),
+        )
+        .values(status=SUPERSEDED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _heads_due(now: datetime) -> ColumnElement[bool]:
+    """Pending, due, and first in its stream: no earlier message of it still pending
+    (delivered, failed and superseded ones are ended). A message without a key is a
+    stream of its own."""
+    earlier = aliased(OutboxRow)
+    return (
+        (OutboxRow.status == PENDING)
+        & (OutboxRow.next_attempt_at <= now)
+        & ~exists().where(
+            earlier.kind == OutboxRow.kind,
+            earlier.destination == OutboxRow.destination,
+            earlier.key == OutboxRow.key,
+            earlier.seq < OutboxRow.seq,
+            earlier.status == PENDING,
+        )
+    )
 
 
 def enqueue(
@@ -143,7 +248,7 @@ def enqueue(
             created_at=now,
             next_attempt_at=now,
             attempts=0,
-            status="pending",
+            status=PENDING,
         )
     )
 
@@ -166,6 +271,7 @@ class OutboxRelay:
         lease_s: float,
         backoff_base_s: float,
         backoff_max_s: float,
+        superseding_kinds: Collection[str] = (),
         on_backlog: BacklogObserver | None = None,
     ) -> None:
         self._sessions = sessions
@@ -174,8 +280,12 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
         self._lease = timedelta(seconds=lease_s)
+        # An attempt ends well inside its lease: once the lease is over another relay
+        # may take the stream, and a late attempt would arrive after its successors.
+        self._attempt_timeout_s = lease_s * 0.8
         self._backoff_base_s = backoff_base_s
         self._backoff_max_s = backoff_max_s
+        self._superseding_kinds = frozenset(superseding_kinds)
         self._wakeup = asyncio.Event()
         self._on_backlog = on_backlog
 
@@ -186,14 +296,14 @@ class OutboxRelay:
     async def run(self) -> None:
         while True:
             try:
-                delivered = await self.deliver_due()
+                claimed = await self.deliver_due()
                 await self.observe_backlog()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox.relay_failed")
-                delivered = 0
-            if delivered < self._batch_size:
+                claimed = 0
+            if claimed == 0:  # else the next of each stream may be due already
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
@@ -206,30 +316,42 @@ class OutboxRelay:
             self._on_backlog(await backlog(session, now=self._clock()))
 
     async def deliver_due(self) -> int:
-        """Claim the messages that are due, deliver them, record each result."""
+        """Claim the head of each stream that is due, deliver them, record each result."""
         messages = await self._claim()
         if not messages:
             return 0
         results = await asyncio.gather(
-            *(self._deliverers[m.kind](m) for m in messages), return_exceptions=True
+            *(self._attempt(m) for m in messages), return_exceptions=True
         )
         await self._record(messages, results)
         return len(messages)
 
+    async def _attempt(self, message: OutboxMessage) -> None:
+        async with asyncio.timeout(self._attempt_timeout_s):
+            await self._deliverers[message.kind](message)
+
     async def _claim(self) -> list[OutboxMessage]:
         now = self._clock()
+        leased_until = now + self._lease
         async with self._sessions.begin() as session:
+            # A write first: besides ending superseded heads, on SQLite it takes the
+            # database's write lock, so that claims of relays in other processes
+            # follow one another instead of reading the same heads.
+            await session.execute(_superseded_heads(self._superseding_kinds, now))
             rows = (
                 await session.scalars(
                     select(OutboxRow)
-                    .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
-                    .order_by(OutboxRow.created_at)
+                    .where(_heads_due(now))
+                    .order_by(OutboxRow.seq)
                     .limit(self._batch_size)
                     .with_for_update(skip_locked=True)
                 )
             ).all()
             for row in rows:
-                row.next_attempt_at = now + self._lease
+                # The attempt counts from now: a call cut off by a crash is one the
+                # receiver may have seen (the deliveries view shows it).
+                row.attempts += 1
+                row.leased_until = row.next_attempt_at = leased_until
             return [
                 OutboxMessage(
                     id=row.id,
@@ -240,6 +362,7 @@ class OutboxRelay:
                     headers=dict(row.headers),
                     idempotency_key=row.idempotency_key,
                     attempts=row.attempts,
+                    leased_until=leased_until,
                 )
                 for row in rows
             ]
@@ -251,36 +374,46 @@ class OutboxRelay:
         async with self._sessions.begin() as session:
             for message, result in zip(messages, results, strict=True):
                 row = await session.get_one(OutboxRow, message.id)
-                row.attempts += 1
+                if row.leased_until != message.leased_until:
+                    # The lease ran out and another relay holds the message now: its
+                    # result is the one to record.
+                    log.warning("outbox.lease_lost", id=str(row.id), kind=row.kind)
+                    continue
+                row.leased_until = None
                 if result is None:
-                    row.status, row.delivered_at, row.last_error = "delivered", now, None
+                    row.status, row.delivered_at, row.last_error = DELIVERED, now, None
                     continue
-                row.last_error = f"{type(result).__name__}: {result}"[:2000]
-                if isinstance(result, PermanentDeliveryError):
-                    row.status = "failed"
-                    log.error(
-                        "outbox.failed",
-                        id=str(row.id),
-                        kind=row.kind,
-                        error=row.last_error,
-                        correlation_id=message.headers.get("correlation-id"),
-                    )
-                    continue
-                delay = backoff_s(
-                    row.attempts, base_s=self._backoff_base_s, max_s=self._backoff_max_s
-                )
-                if isinstance(result, RetryableDeliveryError) and result.retry_after_s is not None:
-                    delay = max(delay, result.retry_after_s)
-                row.next_attempt_at = now + timedelta(seconds=delay)
-                log.warning(
-                    "outbox.retry_scheduled",
-                    id=str(row.id),
-                    kind=row.kind,
-                    attempts=row.attempts,
-                    delay_s=round(delay, 2),
-                    error=row.last_error,
-                    correlation_id=message.headers.get("correlation-id"),
-                )
+                self._record_failure(row, message, result, now=now)
+
+    def _record_failure(
+        self, row: OutboxRow, message: OutboxMessage, result: BaseException, *, now: datetime
+    ) -> None:
+        if isinstance(result, TimeoutError):
+            result = RetryableDeliveryError(f"no answer within {self._attempt_timeout_s:g} s")
+        row.last_error = f"{type(result).__name__}: {result}"[:2000]
+        if isinstance(result, PermanentDeliveryError):
+            row.status = FAILED
+            log.error(
+                "outbox.failed",
+                id=str(row.id),
+                kind=row.kind,
+                error=row.last_error,
+                correlation_id=message.headers.get("correlation-id"),
+            )
+            return
+        delay = backoff_s(row.attempts, base_s=self._backoff_base_s, max_s=self._backoff_max_s)
+        if isinstance(result, RetryableDeliveryError) and result.retry_after_s is not None:
+            delay = max(delay, result.retry_after_s)
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        log.warning(
+            "outbox.retry_scheduled",
+            id=str(row.id),
+            kind=row.kind,
+            attempts=row.attempts,
+            delay_s=round(delay, 2),
+            error=row.last_error,
+            correlation_id=message.headers.get("correlation-id"),
+        )
 
 
 def pending_message(
@@ -305,7 +438,7 @@ def pending_message(
         "created_at": now,
         "next_attempt_at": now,
         "attempts": 0,
-        "status": "pending",
+        "status": PENDING,
     }
 
 
