@@ -2,75 +2,14 @@
 POST to the scorer ends in one stored assignment and one CRM delivery."""
 
 import json
-import signal
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.servers import ServiceProcess, free_port
 from tests.support.waiting import eventually
-
-
-@pytest.fixture
-def system(
-    kafka: str, topic_prefix: str, database_url: str, tmp_path: Path
-) -> Iterator[dict[str, str]]:
-    ports = {name: free_port() for name in ("scorer", "router", "crm")}
-    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-    kafka_env = {
-        "BOOTSTRAP_SERVERS": kafka,
-        "TOPIC_PREFIX": topic_prefix,
-    }
-    processes = [
-        ServiceProcess(
-            "leadrouter_crm_simulator",
-            {"CRM_SIMULATOR_PORT": str(ports["crm"])},
-            tmp_path / "crm.log",
-        ),
-        ServiceProcess(
-            "leadrouter_scorer",
-            {
-                "SCORER_HTTP__PORT": str(ports["scorer"]),
-                "SCORER_KAFKA__GROUP_ID": f"{topic_prefix}scorer",
-                # No router publishes campaigns here yet: score with the default model.
-                "SCORER_ACCEPT_UNKNOWN_CAMPAIGNS": "true",
-                "SCORER_LOG__JSON": "true",
-                **{f"SCORER_KAFKA__{k}": v for k, v in kafka_env.items()},
-            },
-            tmp_path / "scorer.log",
-        ),
-        ServiceProcess(
-            "leadrouter_router",
-            {
-                "ROUTER_HTTP__PORT": str(ports["router"]),
-                "ROUTER_KAFKA__GROUP_ID": f"{topic_prefix}router",
-                "ROUTER_DB__URL": database_url,
-                "ROUTER_CRM__URL": f"{urls['crm']}/assignments",
-                "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
-                "ROUTER_LOG__JSON": "true",
-                **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
-            },
-            tmp_path / "router.log",
-        ),
-    ]
-    try:
-        yield {**urls, "logs": str(tmp_path)}
-    finally:
-        exits = {process.module: process.stop() for process in reversed(processes)}
-    # uvicorn re-raises the SIGTERM it handled once shut down, so -15 is a clean exit
-    # when the lifespan finished (it logs `<service>.stopped`).
-    unclean = {
-        p.module: p.output()
-        for p in processes
-        if exits[p.module] not in (0, -signal.SIGTERM)
-        or (p.module != "leadrouter_crm_simulator" and ".stopped" not in p.output())
-    }
-    assert not unclean, f"not stopped cleanly by SIGTERM: {exits}\n{unclean}"
 
 
 async def test_a_webhook_lead_ends_in_one_assignment_and_one_crm_post(
