@@ -202,3 +202,22 @@ def test_a_decision_shows_who_and_why() -> None:
     assert decision_row({**assigned, "reason": ""}, names) == ("María López", "iberia, round_robin")
     nobody = {"outcome": "unassigned", "salesperson_id": None, "reason": "nobody available"}
     assert decision_row(nobody, names) == ("unassigned", "nobody available")
+
+
+async def test_report_leakage_shows_a_table_per_cause(router_url: str) -> None:
+    result = await invoke(
+        "report", "leakage", "--since", "7d", "--router-url", router_url, "--api-key", READ_KEY
+    )
+    assert result.code == 0, result
+    assert "0 assigned leads received in the last 7d" in result.stdout
+    for title in ("time to first touch", "grade", "source", "salesperson", "pool", "SLA"):
+        assert f"leakage by {title}" in result.stdout
+    assert "not touched" in result.stdout
+    only = await invoke(
+        "report", "leakage", "--by", "grade", "--router-url", router_url, "--api-key", READ_KEY
+    )
+    assert "leakage by grade" in only.stdout
+    assert "leakage by pool" not in only.stdout
+    refused = await invoke("report", "leakage", "--router-url", router_url)
+    assert refused.code == ExitCode.FAILED
+    assert "401" in refused.stderr

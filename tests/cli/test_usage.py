@@ -23,6 +23,8 @@ COMMANDS = [
     ["config", "export"],
     ["config", "import"],
     ["simulate"],
+    ["report"],
+    ["report", "leakage"],
 ]
 
 
@@ -50,6 +52,8 @@ async def test_every_command_has_help() -> None:
         (["config", "import", "no/such/config.yaml"], ExitCode.USAGE, "no such file"),
         (["topics", "create", "no/such/topics.toml"], ExitCode.USAGE, "no topic list"),
         (["tail", "--max", "0", "leads.received"], ExitCode.USAGE, "--max"),
+        (["report", "leakage", "--since", "90 days"], ExitCode.USAGE, "--since"),
+        (["report", "leakage", "--by", "mood"], ExitCode.USAGE, "no cause mood"),
     ],
 )
 async def test_bad_arguments_exit_non_zero_with_a_message(

@@ -1,5 +1,5 @@
-"""``GET /v1/reports/funnel``: what became of a period's leads, the rejected ones
-included (read scope)."""
+"""``GET /v1/reports/funnel`` (what became of a period's leads, the rejected ones
+included) and ``GET /v1/reports/leakage`` (where they leak), read scope."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -10,9 +10,12 @@ from pydantic import AwareDatetime
 from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
 from leadrouter_router.reports import repository
 from leadrouter_router.reports.funnel import campaign_funnels, pool_fairness, salesperson_loads
+from leadrouter_router.reports.leakage import LeakRow, leakage
 from leadrouter_router.reports.schemas import (
     CampaignFunnelOut,
     FunnelReport,
+    LeakageReport,
+    LeakRowOut,
     PoolOut,
     SalespersonOut,
     SpreadOut,
@@ -52,10 +55,7 @@ async def funnel(
         AwareDatetime | None, Query(alias="to", description="Received before (default: now).")
     ] = None,
 ) -> FunnelReport:
-    until = until or datetime.now(UTC)
-    since = since or until - DEFAULT_PERIOD
-    if until <= since:
-        raise EmptyPeriod(f"from ({since.isoformat()}) must be before to ({until.isoformat()}).")
+    since, until = _period(since, until)
     leads, assignments = await repository.period_facts(
         session, since=since, until=until, campaign_id=campaign_id
     )
@@ -89,6 +89,65 @@ async def funnel(
             PoolOut.model_validate(pool, from_attributes=True)
             for pool in pool_fairness(assignments, members)
         ],
+    )
+
+
+@router.get(
+    "/leakage",
+    dependencies=[Depends(require("read"))],
+    responses=RESPONSES,
+    response_model_by_alias=True,
+    summary="Where leads leak: outcome rates by time to first touch, grade, source,"
+    " salesperson, pool and SLA met or missed",
+)
+async def leak_causes(
+    session: Session,
+    campaign_id: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[
+        AwareDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None, Query(alias="to", description="Received before (default: now).")
+    ] = None,
+) -> LeakageReport:
+    since, until = _period(since, until)
+    leads, assignments = await repository.leak_facts(
+        session, since=since, until=until, campaign_id=campaign_id
+    )
+    found = leakage(leads, assignments)
+    names = {str(k): v for k, v in (await repository.salesperson_names(session)).items()}
+    return LeakageReport(
+        since=since,
+        until=until,
+        campaign_id=campaign_id,
+        overall=_leak_row(found.overall),
+        by_time_to_first_touch=[_leak_row(r) for r in found.by_time_to_first_touch],
+        by_grade=[_leak_row(r) for r in found.by_grade],
+        by_source=[_leak_row(r) for r in found.by_source],
+        by_salesperson=[_leak_row(r, names.get(r.key)) for r in found.by_salesperson],
+        by_pool=[_leak_row(r) for r in found.by_pool],
+        by_sla=[_leak_row(r) for r in found.by_sla],
+    )
+
+
+def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    until = until or datetime.now(UTC)
+    since = since or until - DEFAULT_PERIOD
+    if until <= since:
+        raise EmptyPeriod(f"from ({since.isoformat()}) must be before to ({until.isoformat()}).")
+    return since, until
+
+
+def _leak_row(row: LeakRow, name: str | None = None) -> LeakRowOut:
+    return LeakRowOut(
+        key=row.key,
+        name=name,
+        leads=row.leads,
+        open=row.open,
+        closed=row.closed,
+        **row.outcomes,
+        rates=row.rates,
+        intervals=row.intervals,
     )
 
 

@@ -189,7 +189,7 @@ def campaign_funnels(
     return funnels
 
 
-def _sla(assignment: AssignmentFact) -> tuple[int, int]:
+def sla_of(assignment: AssignmentFact) -> tuple[int, int]:
     """(met, missed) targets of one assignment; a target still running counts neither."""
     met = missed = 0
     for due, done in (
@@ -220,7 +220,7 @@ def salesperson_loads(assignments: Iterable[AssignmentFact]) -> list[Salesperson
             tally.counts["worked"] += 1
         if assignment.stage == "won":
             tally.counts["won"] += 1
-        met, missed = _sla(assignment)
+        met, missed = sla_of(assignment)
         tally.met += met
         tally.missed += missed
     return [
