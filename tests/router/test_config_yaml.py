@@ -2,9 +2,11 @@
 written, applied in one transaction, and exported back the same."""
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+import ruamel.yaml
 import yaml
 
 from leadrouter_router.config.schemas import SetupDocument
@@ -164,3 +166,59 @@ async def test_prune_removes_what_the_document_no_longer_names(client: httpx.Asy
         "maria.lopez@example.com": "left",
         "jonas.becker@example.com": "active",
     }
+
+
+# Strings that some YAML reader takes for a number, a boolean, null or a date when
+# written plain: YAML 1.1 (PyYAML) https://yaml.org/type/ and 1.2 core schema
+# https://yaml.org/spec/1.2.2/#1032-tag-resolution
+TYPED_LOOKING = [
+    "1e+100", "yes", "on", "Off", "y", "N", "0x10", "012", "0o17", "1_000", "1:20",
+    "~", "null", "true", ".inf", "-.5e3", "+1", "2026-12-25", "2026-12-25T10:00:00Z",
+]  # fmt: skip
+
+
+async def test_the_export_reads_back_the_same_in_yaml_1_1_and_1_2_readers(
+    client: httpx.AsyncClient,
+) -> None:
+    setup = yaml.safe_load(SETUP)
+    setup["teams"] += [
+        {"name": f"team {value}", "description": value} for value in TYPED_LOOKING
+    ] + [{"name": value} for value in TYPED_LOOKING]
+    setup["salespeople"][0]["crm_user_id"] = "0x10"
+    setup["territories"][0]["postal_prefixes"] = ["012", "08", "1e+100"]
+    imported = await client.put(
+        "/v1/config",
+        content=yaml.safe_dump(setup).encode(),
+        headers={**ADMIN, **YAML},
+    )
+    assert imported.status_code == 200, imported.text
+
+    exported = (await client.get("/v1/config", headers=ADMIN)).text
+    as_1_1 = yaml.safe_load(exported)
+    as_1_2 = ruamel.yaml.YAML(typ="safe", pure=True).load(exported)  # ruamel.yaml: YAML 1.2
+    assert as_1_2 == as_1_1
+    descriptions = {team["name"]: team.get("description") for team in as_1_1["teams"]}
+    assert {descriptions[f"team {value}"] for value in TYPED_LOOKING} == set(TYPED_LOOKING)
+    assert set(TYPED_LOOKING) <= set(descriptions)
+    assert as_1_1["territories"][0]["postal_prefixes"] == ["012", "08", "1e+100"]
+
+    def teams(text: str) -> list[Any]:
+        found: list[Any] = canonical(text)["teams"]  # type: ignore[assignment]
+        return sorted(found, key=lambda team: team["name"])
+
+    assert teams(exported) == teams(yaml.safe_dump(setup))
+
+
+async def test_a_nested_or_nul_bearing_document_is_refused_with_a_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    deep = await client.put("/v1/config", content=b"[" * 50_000, headers={**ADMIN, **YAML})
+    assert deep.status_code == 422, deep.text
+    assert deep.headers["content-type"] == "application/problem+json"
+    nul = await client.put(
+        "/v1/config",
+        content=b'version: 1\nteams:\n  - name: "em\\0ea"\n',
+        headers={**ADMIN, **YAML},
+    )
+    assert nul.status_code == 422, nul.text
+    assert [p["name"] for p in nul.json()["invalid-params"]] == ["teams.0.name"]

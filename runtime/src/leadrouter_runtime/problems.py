@@ -14,6 +14,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from leadrouter_runtime.values import MAX_JSON_DEPTH, json_depth_within, loads, nul_paths
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -39,10 +41,17 @@ class Problem(Exception):  # noqa: N818  (it is a problem document, not a bare e
     title: ClassVar[str] = "Bad request"
     type_uri: ClassVar[str] = "about:blank"
 
-    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        invalid_params: list["InvalidParam"] | None = None,
+    ):
         super().__init__(detail or self.title)
         self.detail = detail
         self.headers = headers or {}
+        self.invalid_params = invalid_params
 
 
 class UnsupportedMediaType(Problem):
@@ -98,6 +107,23 @@ def invalid_params_of(errors: Any) -> list[InvalidParam]:
     return params
 
 
+def check_json_body(body: bytes) -> None:
+    """What FastAPI's parser would choke on, refused first: nesting deeper than
+    ``MAX_JSON_DEPTH`` (400: its parser recurses) and NUL in any string (422)."""
+    if not json_depth_within(body):
+        raise MalformedBody(f"The JSON is nested deeper than {MAX_JSON_DEPTH} levels.")
+    if b"\\u0000" not in body:
+        return
+    try:
+        paths = nul_paths(loads(body))
+    except ValueError:
+        return  # not JSON: the parser says so (400)
+    if paths:
+        raise RequestValidationError(
+            [{"loc": ("body", path), "msg": "must not contain NUL (U+0000)"} for path in paths]
+        )
+
+
 class JsonBodyRoute(APIRoute):
     """A route whose body must be JSON: anything else is 415 before parsing."""
 
@@ -110,6 +136,7 @@ class JsonBodyRoute(APIRoute):
                 raise UnsupportedMediaType(
                     f"Expected application/json, got {media_type or 'no content type'}."
                 )
+            check_json_body(await request.body())
             return await handler(request)
 
         return json_only
@@ -134,6 +161,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             title=exc.title,
             type_uri=exc.type_uri,
             detail=exc.detail,
+            invalid_params=exc.invalid_params,
             headers=exc.headers,
         )
 
@@ -161,6 +189,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             status=exc.status_code, title=str(exc.detail), headers=dict(exc.headers or {})
         )
 
+    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # A bug: logged with its traceback by the server; the caller gets a problem
+        # document without one.
+        return problem_response(
+            status=500, title="Internal server error", detail="Something failed on our side."
+        )
+
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -8,6 +8,9 @@ from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+CORRELATION_ID_MAX_LENGTH = 128
+"""The one limit of a correlation id: headers, columns and API filters follow it."""
+
 
 class Contract(BaseModel):
     """Base of every contract: immutable; unknown fields are ignored (tolerant reader),
@@ -27,7 +30,9 @@ class Event(Contract):
         min_length=1, description="Who emitted it, e.g. `scorer` or `webhook:hubspot`."
     )
     correlation_id: str = Field(
-        min_length=1, max_length=128, description="Follows one lead through every topic."
+        min_length=1,
+        max_length=CORRELATION_ID_MAX_LENGTH,
+        description="Follows one lead through every topic.",
     )
     causation_id: UUID | None = Field(
         default=None, description="The event_id of the event this one was derived from."

@@ -44,12 +44,14 @@ from leadrouter_router.sla.service import WEBHOOK_KIND
 from leadrouter_router.sla.webhook import ManagerWebhook
 from leadrouter_router.state import RouterState
 from leadrouter_router.territories.endpoints import router as territories_router
+from leadrouter_runtime.guard import RequestGuard
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
 from leadrouter_runtime.kafka_metrics import ConsumerMetrics, ProducerMetrics
 from leadrouter_runtime.lag import ConsumerLagProbe, lag_gauge
 from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
+from leadrouter_runtime.openapi import document_problems
 from leadrouter_runtime.problems import install_problem_handlers, problem_response
 from leadrouter_runtime.watch import TopicWatch
 from leadrouter_schemas import topics
@@ -235,6 +237,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.http.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     app.state.routing_metrics = metrics
     app.state.outcome_metrics = outcome_metrics
@@ -280,11 +283,13 @@ def create_app(settings: Settings) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = add_setup_schema(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    summary=app.summary,
-                    routes=app.routes,
+                document_problems(
+                    get_openapi(
+                        title=app.title,
+                        version=app.version,
+                        summary=app.summary,
+                        routes=app.routes,
+                    )
                 )
             )
         return app.openapi_schema

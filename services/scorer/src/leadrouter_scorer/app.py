@@ -3,16 +3,20 @@
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 
+from leadrouter_runtime.guard import RequestGuard
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
 from leadrouter_runtime.lag import ConsumerLagProbe
 from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
+from leadrouter_runtime.openapi import document_problems
 from leadrouter_runtime.problems import install_problem_handlers
 from leadrouter_schemas import topics
 from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
@@ -99,6 +103,19 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(
+                get_openapi(
+                    title=app.title, version=app.version, summary=app.summary, routes=app.routes
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    # The webhooks enforce their own (smaller) size limit, counted per source.
+    app.add_middleware(RequestGuard)
     app.add_middleware(CorrelationIdMiddleware)
     app.state.webhooks = webhooks
 

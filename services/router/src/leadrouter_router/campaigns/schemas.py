@@ -68,7 +68,9 @@ class CampaignBody(Input):
     )
     criteria: StrictCriteria = StrictCriteria()
     scoring: StrictScoringModel | None = None
-    policy: str | None = Field(default=None, description="Routing policy by name; else default.")
+    policy: str | None = Field(
+        default=None, max_length=200, description="Routing policy by name; else default."
+    )
     sales_kit: SalesKit = SalesKit()
     sla: Sla = Sla()
 

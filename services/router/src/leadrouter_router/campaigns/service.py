@@ -1,6 +1,7 @@
 """Campaign changes: stored with a new version and published to the scorer on the
 compacted ``config.campaigns`` topic (through the outbox, in the same transaction)."""
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from leadrouter_schemas import (
     encode,
     header_values,
 )
+from leadrouter_schemas.envelope import CORRELATION_ID_MAX_LENGTH
 from leadrouter_schemas.topics import CAMPAIGNS_CONFIG
 
 KAFKA_KIND = "kafka"
@@ -89,11 +91,21 @@ async def save_campaign(
     return row, created
 
 
+def correlation_id_of(campaign_id: str, version: int) -> str:
+    """``campaign-<id>-v<version>``, readable; an id too long for the envelope's
+    correlation id (a campaign id may be longer) is replaced by its digest."""
+    readable = f"campaign-{campaign_id}-v{version}"
+    if len(readable) <= CORRELATION_ID_MAX_LENGTH:
+        return readable
+    digest = hashlib.sha256(campaign_id.encode()).hexdigest()[:32]
+    return f"campaign-sha256-{digest}-v{version}"
+
+
 def publish(session: AsyncSession, row: CampaignRow, *, now: datetime, topic_prefix: str) -> None:
     event = CampaignConfigured(
         occurred_at=now,
         source="router",
-        correlation_id=f"campaign-{row.campaign_id}-v{row.version}",
+        correlation_id=correlation_id_of(row.campaign_id, row.version),
         data=CampaignConfiguredData(campaign=campaign_contract(row)),
     )
     outbox.enqueue(
@@ -103,6 +115,6 @@ def publish(session: AsyncSession, row: CampaignRow, *, now: datetime, topic_pre
         key=row.campaign_id,
         payload=encode(event).decode(),
         headers=header_values(event),
-        idempotency_key=f"{row.campaign_id}:{row.version}",
+        idempotency_key=str(event.event_id),  # a campaign id may fill the column alone
         now=now,
     )

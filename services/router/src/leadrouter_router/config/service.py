@@ -1,6 +1,7 @@
 """Config as code: export the set-up as one YAML document; import one, validated whole
 before anything is written, applied in the caller's single transaction."""
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from leadrouter_router.territories import repository as territories
 from leadrouter_router.territories.models import TerritoryRow
 from leadrouter_router.territories.schemas import TerritoryIn
 from leadrouter_runtime.problems import InvalidParam, Problem, invalid_params_of
+from leadrouter_runtime.values import nul_paths
 
 
 class InvalidSetup(Problem):
@@ -33,8 +35,7 @@ class InvalidSetup(Problem):
     title = "The set-up document is not valid"
 
     def __init__(self, detail: str, params: list[InvalidParam]) -> None:
-        super().__init__(detail)
-        self.invalid_params = params
+        super().__init__(detail, invalid_params=params)
 
 
 def parse(text: bytes) -> SetupDocument:
@@ -42,6 +43,12 @@ def parse(text: bytes) -> SetupDocument:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise InvalidSetup(f"Not YAML: {error}", []) from error
+    except RecursionError as error:  # PyYAML's composer recurses per nesting level
+        raise InvalidSetup("The YAML is nested too deep.", []) from error
+    nul = nul_paths(data)
+    if nul:
+        params = [InvalidParam(name=path, reason="must not contain NUL (U+0000)") for path in nul]
+        raise InvalidSetup("; ".join(f"{p.name}: {p.reason}" for p in params), params)
     try:
         document = SetupDocument.model_validate(data if data is not None else {})
     except ValidationError as error:
@@ -137,9 +144,36 @@ async def export(session: AsyncSession) -> SetupDocument:
     )
 
 
+# Plain scalars that a YAML 1.2 reader (core schema) takes for something other than a
+# string, or a YAML 1.1 reader does where PyYAML (also 1.1) does not: ``1e+100`` (a
+# 1.2 float, a 1.1 string), ``0o17``, ``y``/``n`` (1.1 booleans that PyYAML skips).
+# https://yaml.org/spec/1.2.2/#1032-tag-resolution, https://yaml.org/type/bool.html
+_OTHER_READERS_TYPED = re.compile(
+    r"""[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
+    |0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
+    |null|Null|NULL|~|true|True|TRUE|false|False|FALSE|[yYnN]""",
+    re.VERBOSE,
+)
+
+
+class _PortableDumper(yaml.SafeDumper):
+    """Quotes every string that any YAML 1.1 or 1.2 reader would read as another type,
+    so that the export reads back the same in PyYAML, ruamel.yaml, Go or JavaScript."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        typed = self.resolve(yaml.ScalarNode, data, (True, False)) != _STR_TAG  # type: ignore[no-untyped-call]
+        if typed or _OTHER_READERS_TYPED.fullmatch(data):
+            return self.represent_scalar(_STR_TAG, data, style="'")
+        return self.represent_scalar(_STR_TAG, data)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_PortableDumper.add_representer(str, _PortableDumper.represent_str)
+
+
 def dump(document: SetupDocument) -> str:
     data = document.model_dump(mode="json", exclude_defaults=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return yaml.dump(data, Dumper=_PortableDumper, sort_keys=False, allow_unicode=True)
 
 
 async def apply(

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from leadrouter_router.leads import repository
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
@@ -26,6 +25,7 @@ from leadrouter_router.platform.pagination import (
 )
 from leadrouter_router.state import Session
 from leadrouter_runtime.problems import NotFound
+from leadrouter_runtime.values import UtcDatetime
 
 READ = [Depends(require("read"))]
 BAD_QUERY: dict[int | str, dict[str, Any]] = {
@@ -69,8 +69,8 @@ async def list_leads(
     campaign_id: Annotated[str | None, Query(max_length=200)] = None,
     status: LeadStatus | None = None,
     salesperson_id: Annotated[uuid.UUID | None, Query(description="The owner.")] = None,
-    received_from: AwareDatetime | None = None,
-    received_until: AwareDatetime | None = None,
+    received_from: UtcDatetime | None = None,
+    received_until: UtcDatetime | None = None,
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> LeadPage:
@@ -119,8 +119,8 @@ async def list_assignments(
     salesperson_id: uuid.UUID | None = None,
     campaign_id: Annotated[str | None, Query(max_length=200)] = None,
     pool: Annotated[str | None, Query(max_length=200)] = None,
-    assigned_from: AwareDatetime | None = None,
-    assigned_until: AwareDatetime | None = None,
+    assigned_from: UtcDatetime | None = None,
+    assigned_until: UtcDatetime | None = None,
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> AssignmentPage:

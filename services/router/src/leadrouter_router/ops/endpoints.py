@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import AwareDatetime
 
 from leadrouter_router.ops import repository
 from leadrouter_router.ops.dead_letters import describe, newest_first
@@ -36,6 +35,7 @@ from leadrouter_router.sla.deadlines import next_deadline
 from leadrouter_router.sla.service import missed_target
 from leadrouter_router.state import Session
 from leadrouter_runtime.problems import NotFound, ServiceUnavailable
+from leadrouter_runtime.values import UtcDatetime
 
 READ = [Depends(require("read"))]
 BAD_QUERY: dict[int | str, dict[str, Any]] = {422: problem_entry("A query parameter is not valid")}
@@ -143,7 +143,7 @@ async def dead_letters(
 async def sla_breaches(
     session: Session,
     since: Annotated[
-        AwareDatetime | None, Query(description="Breached from (default: 24 hours ago).")
+        UtcDatetime | None, Query(description="Breached from (default: 24 hours ago).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> SlaBreachesOut:

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
@@ -16,7 +16,17 @@ async def callback_by_event_id(session: AsyncSession, event_id: str) -> Callback
 
 
 async def lead_for_update(session: AsyncSession, lead_id: uuid.UUID) -> LeadRow | None:
-    """The lead, locked until the commit (PostgreSQL): callbacks on a lead are serial."""
+    """The lead, locked until the commit: callbacks on a lead are serial, and what is read
+    after this sees every callback committed before. PostgreSQL locks the row; SQLite has
+    no row locks, so a no-op write takes its database write lock (the driver's BEGIN
+    comes with the first write) before anything is read."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            update(LeadRow)
+            .where(LeadRow.id == lead_id)
+            .values(id=LeadRow.id)
+            .execution_options(synchronize_session=False)
+        )
     return await session.scalar(select(LeadRow).where(LeadRow.id == lead_id).with_for_update())
 
 

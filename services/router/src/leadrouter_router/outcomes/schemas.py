@@ -3,7 +3,9 @@
 import uuid
 from typing import Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from leadrouter_runtime.values import UtcDatetime
 
 
 class Callback(BaseModel):
@@ -18,7 +20,7 @@ class Callback(BaseModel):
     salesperson_id: uuid.UUID | None = Field(
         default=None, description="Who acts, if the CRM knows: it must be the lead's owner."
     )
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: UtcDatetime | None = Field(
         default=None, description="When it happened in the CRM; default: when received."
     )
 

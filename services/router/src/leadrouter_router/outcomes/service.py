@@ -7,7 +7,7 @@ re-assignment and the ``leads.outcomes`` message commit together or not at all.
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,7 @@ from leadrouter_router.outcomes.schemas import (
 from leadrouter_router.outcomes.states import Action, OutOfOrder, Transition, advance
 from leadrouter_router.platform import outbox
 from leadrouter_router.routing.metrics import RoutingMetrics
-from leadrouter_runtime.problems import NotFound
+from leadrouter_runtime.problems import InvalidParam, NotFound, Problem
 from leadrouter_schemas import LeadOutcomeData, LeadOutcomeRecorded, encode, header_values
 
 log = structlog.get_logger(__name__)
@@ -38,6 +38,11 @@ _RECORDED_AS = {"accept": "accepted", "reject": "rejected", "activity": "contact
 
 class OutOfOrderCallback(Conflict):
     title = "Out of order for the lead's current state"
+
+
+class ImplausibleTime(Problem):
+    status = 422
+    title = "Request body does not match the schema"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,9 @@ async def record_callback(
     metrics: OutcomeMetrics | None = None,
     routing_metrics: RoutingMetrics | None = None,
 ) -> Recorded:
+    # The lead is locked first: concurrent repeats of one event id wait here, and the
+    # first one's callback is committed (and found below) when the next gets the lock.
+    lead = await repository.lead_for_update(session, lead_id)
     previous = await repository.callback_by_event_id(session, body.event_id)
     if previous is not None:
         if previous.lead_id != lead_id or previous.action != action:
@@ -72,12 +80,12 @@ async def record_callback(
             )
         return Recorded(CallbackOut.model_validate(previous.answer), replayed=True)
 
-    lead = await repository.lead_for_update(session, lead_id)
     if lead is None:
         raise NotFound(f"No lead {lead_id}.")
     assignment = await repository.latest_assignment(session, lead_id)
     if lead.status not in ("assigned", "closed") or assignment is None:
         raise OutOfOrderCallback(f"The lead is {lead.status}: nobody has it to {action} it.")
+    at = occurred_at(body, assignment, now=now)
     if body.salesperson_id is not None and body.salesperson_id != assignment.salesperson_id:
         raise OutOfOrderCallback(
             f"The lead is with salesperson {assignment.salesperson_id} now"
@@ -89,7 +97,6 @@ async def record_callback(
     except OutOfOrder as error:
         raise OutOfOrderCallback(f"{error.detail} (the lead's stage is {error.stage}).") from error
 
-    at = body.occurred_at or now
     reason = body.reason if isinstance(body, RejectIn | OutcomeIn) else None
     _apply(lead, assignment, transition, at=at, reason=reason)
     if transition.reroute:
@@ -139,6 +146,29 @@ async def record_callback(
         correlation_id=lead.correlation_id,
     )
     return Recorded(answer, replayed=False)
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of our clock a CRM's ``occurred_at`` may be."""
+
+
+def occurred_at(body: Callback, assignment: AssignmentRow, *, now: datetime) -> datetime:
+    """When the callback's fact happened: the CRM's time when it is plausible (not in
+    the future beyond ``CLOCK_SKEW``, not before the assignment it reports on), else
+    422; a time outside would bend the SLA and time-to-touch figures."""
+    if body.occurred_at is None:
+        return now
+    reason = None
+    if body.occurred_at > now + CLOCK_SKEW:
+        reason = f"is in the future (our clock: {now.isoformat()})"
+    elif body.occurred_at < assignment.assigned_at:
+        reason = f"is before the assignment it reports on ({assignment.assigned_at.isoformat()})"
+    if reason is not None:
+        raise ImplausibleTime(
+            f"occurred_at {reason}.",
+            invalid_params=[InvalidParam(name="occurred_at", reason=reason)],
+        )
+    return body.occurred_at
 
 
 def _apply(

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
 from leadrouter_router.reports import repository
@@ -22,6 +21,7 @@ from leadrouter_router.reports.schemas import (
 )
 from leadrouter_router.state import Session
 from leadrouter_runtime.problems import Problem
+from leadrouter_runtime.values import UtcDatetime
 
 DEFAULT_PERIOD = timedelta(days=30)
 RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -49,10 +49,10 @@ async def funnel(
     session: Session,
     campaign_id: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
+        UtcDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
     ] = None,
     until: Annotated[
-        AwareDatetime | None, Query(alias="to", description="Received before (default: now).")
+        UtcDatetime | None, Query(alias="to", description="Received before (default: now).")
     ] = None,
 ) -> FunnelReport:
     since, until = _period(since, until)

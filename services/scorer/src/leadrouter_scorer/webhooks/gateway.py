@@ -15,6 +15,7 @@ from starlette.requests import ClientDisconnect
 
 from leadrouter_runtime.kafka import OutboundRecord, send_all
 from leadrouter_runtime.problems import MalformedBody, ServiceUnavailable, UnsupportedMediaType
+from leadrouter_runtime.values import loads as load_json
 from leadrouter_schemas import encode, headers
 from leadrouter_scorer.webhooks.config import WebhookSettings
 from leadrouter_scorer.webhooks.dedupe import RecentDeliveries
@@ -122,7 +123,7 @@ class WebhookGateway:
             # In the Authorization header (RFC 6750 section 2.1), never the query string:
             # URLs end up in logs, proxies and traces; the token reads every lead.
             response = await self._graph.get(url, headers={"Authorization": f"Bearer {token}"})
-            body = response.json() if response.status_code == 200 else None
+            body = load_json(response.content) if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError) as error:
             log.error("webhook.graph_failed", leadgen_id=leadgen_id, error=type(error).__name__)
             raise PlatformUnavailable(

@@ -1,7 +1,6 @@
 """What every platform's mapping produces, and the field names they share."""
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from leadrouter_runtime.problems import MalformedBody
+from leadrouter_runtime.values import loads as load_json
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -131,7 +131,7 @@ def body_digest(body: bytes) -> str:
 def json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object, else 400 (not JSON) or 422 (JSON, but not an object)."""
     try:
-        data = json.loads(body)
+        data = load_json(body)  # depth-bounded: the parser recurses
     except (UnicodeDecodeError, ValueError) as error:
         raise MalformedBody(f"The body is not valid JSON: {error}") from error
     if not isinstance(data, dict):

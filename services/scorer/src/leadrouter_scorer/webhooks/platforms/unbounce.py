@@ -7,12 +7,12 @@ Unbounce signs nothing: when secrets are set, the webhook URL must carry one as
 ``data.json`` and the lead is keyed by its e-mail.
 """
 
-import json
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 
 from leadrouter_runtime.problems import MalformedBody
+from leadrouter_runtime.values import loads as load_json
 from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission, body_digest
 from leadrouter_scorer.webhooks.platforms.forms import form_fields
 
@@ -27,7 +27,7 @@ def submission(body: bytes) -> Submission:
             [{"loc": ("data.json",), "msg": "Field required", "type": "missing"}]
         )
     try:
-        data: Any = json.loads(fields["data.json"])
+        data: Any = load_json(fields["data.json"])
     except ValueError as error:
         raise MalformedBody(f"data.json is not valid JSON: {error}") from error
     if not isinstance(data, dict):
