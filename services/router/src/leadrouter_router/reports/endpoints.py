@@ -104,10 +104,10 @@ async def leak_causes(
     session: Session,
     campaign_id: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
+        UtcDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
     ] = None,
     until: Annotated[
-        AwareDatetime | None, Query(alias="to", description="Received before (default: now).")
+        UtcDatetime | None, Query(alias="to", description="Received before (default: now).")
     ] = None,
 ) -> LeakageReport:
     since, until = _period(since, until)
