@@ -227,7 +227,12 @@ def draw_lead(
             employees=max(1, round(_pick(rng, _SIZES) * rng.uniform(0.6, 1.6))),
             industry=_pick(rng, _INDUSTRIES),
         ),
-        consent=Consent(given=True, text="I agree to be contacted about this offer."),
+        consent=Consent(
+            given=True,
+            text="I agree to be contacted about this offer.",
+            given_at=submitted_at,
+            ip=f"192.0.2.{index % 250 + 1}",
+        ),
         answers=answers,
         attribution=Attribution(utm_source=source, utm_medium="history"),
     )

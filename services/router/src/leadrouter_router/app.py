@@ -24,6 +24,7 @@ from leadrouter_router.crm.metrics import DeliveryMetrics
 from leadrouter_router.leads.endpoints import router as leads_router
 from leadrouter_router.leads.handlers import RecheckUnassigned, RouteScoredLeads
 from leadrouter_router.leads.service import CRM_KIND, KAFKA_KIND
+from leadrouter_router.learning.endpoints import router as learning_router
 from leadrouter_router.ops.endpoints import router as ops_router
 from leadrouter_router.ops.topics import OpsKafka, TopicActivity
 from leadrouter_router.outcomes.endpoints import router as outcomes_router
@@ -308,6 +309,7 @@ def create_app(settings: Settings) -> FastAPI:
         territories_router,
         accounts_router,
         campaigns_router,
+        learning_router,
         config_router,
     ):
         app.include_router(domain_router)

@@ -3,6 +3,7 @@
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
+from leadrouter_router.learning.models import ModelAuditRow, ModelVersionRow
 from leadrouter_router.outcomes.models import CallbackRow
 from leadrouter_router.platform.outbox import OutboxRow
 from leadrouter_router.rejections.models import RejectionRow
@@ -17,6 +18,8 @@ __all__ = [
     "CampaignRow",
     "DecisionRow",
     "LeadRow",
+    "ModelAuditRow",
+    "ModelVersionRow",
     "OutboxRow",
     "PoolRotationRow",
     "RejectionRow",

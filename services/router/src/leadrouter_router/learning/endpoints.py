@@ -1,0 +1,134 @@
+"""Scoring models fitted to outcomes: fit, compare, promote, roll back (admin), and
+the calibration the ops page plots (read)."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from leadrouter_router.learning import repository, service
+from leadrouter_router.learning.schemas import (
+    AuditList,
+    CalibrationReport,
+    ModelVersionList,
+    ModelVersionOut,
+)
+from leadrouter_router.platform.auth import (
+    AUTH_RESPONSES,
+    CONFLICT,
+    NOT_FOUND,
+    Caller,
+    problem_entry,
+    require,
+)
+from leadrouter_router.state import Session, router_state
+from leadrouter_runtime.problems import NotFound
+
+CampaignId = Annotated[str, Path(max_length=200)]
+Version = Annotated[str, Path(max_length=200)]
+Admin = Annotated[Caller, Depends(require("admin"))]
+READ = [Depends(require("read"))]
+TOO_FEW: dict[int | str, dict[str, Any]] = {
+    422: problem_entry("Too few closed leads to fit (the minimum is documented)")
+}
+
+router = APIRouter(tags=["models"])
+
+
+def _prefix(request: Request) -> str:
+    return router_state(request).settings.kafka.topic_prefix
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/models",
+    status_code=201,
+    responses={**AUTH_RESPONSES, **NOT_FOUND, **TOO_FEW},
+    summary="Fit a candidate model from the campaign's closed leads (not promoted)",
+)
+async def fit_model(campaign_id: CampaignId, session: Session, caller: Admin) -> ModelVersionOut:
+    row = await service.fit_candidate(
+        session, campaign_id, actor=caller.name, now=datetime.now(UTC)
+    )
+    return service.version_out(row)
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/models",
+    dependencies=READ,
+    responses=AUTH_RESPONSES,
+    summary="The campaign's fitted model versions, newest first",
+)
+async def list_models(campaign_id: CampaignId, session: Session) -> ModelVersionList:
+    rows = await repository.versions(session, campaign_id)
+    return ModelVersionList(items=[service.version_out(row) for row in rows])
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/models/{version}",
+    dependencies=READ,
+    responses={**AUTH_RESPONSES, **NOT_FOUND},
+    summary="One model version with its hold-out evaluation beside the current model's",
+)
+async def get_model(campaign_id: CampaignId, version: Version, session: Session) -> ModelVersionOut:
+    row = await repository.version(session, campaign_id, version)
+    if row is None:
+        raise NotFound(f"Campaign {campaign_id} has no model version {version}.")
+    return service.version_out(row)
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/models/{version}/promote",
+    responses={**AUTH_RESPONSES, **NOT_FOUND, **CONFLICT},
+    summary="Make the version the campaign's model (published to the scorer)",
+)
+async def promote_model(
+    campaign_id: CampaignId, version: Version, session: Session, request: Request, caller: Admin
+) -> ModelVersionOut:
+    row = await service.promote(
+        session,
+        campaign_id,
+        version,
+        actor=caller.name,
+        now=datetime.now(UTC),
+        topic_prefix=_prefix(request),
+    )
+    return service.version_out(row)
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/models/rollback",
+    responses={**AUTH_RESPONSES, **NOT_FOUND, **CONFLICT},
+    summary="Back to the model the promoted version replaced (published to the scorer)",
+)
+async def rollback_model(
+    campaign_id: CampaignId, session: Session, request: Request, caller: Admin
+) -> ModelVersionOut:
+    row = await service.rollback(
+        session,
+        campaign_id,
+        actor=caller.name,
+        now=datetime.now(UTC),
+        topic_prefix=_prefix(request),
+    )
+    return service.version_out(row)
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/models-audit",
+    dependencies=READ,
+    responses=AUTH_RESPONSES,
+    summary="Every fit, promotion and rollback of the campaign: who, when, with what figures",
+)
+async def model_audit(campaign_id: CampaignId, session: Session) -> AuditList:
+    rows = await repository.audit(session, campaign_id)
+    return AuditList(items=[service.audit_out(row) for row in rows])
+
+
+@router.get(
+    "/v1/ops/calibration",
+    dependencies=READ,
+    responses=AUTH_RESPONSES,
+    summary="Predicted against observed win rate by score decile, per campaign",
+)
+async def calibration(session: Session) -> CalibrationReport:
+    return await service.calibration_report(session)
