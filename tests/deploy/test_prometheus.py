@@ -95,7 +95,7 @@ def test_scrape_config_is_valid_and_loads_the_rules(promtool: str) -> None:
 def test_alert_rules_are_valid(promtool: str) -> None:
     result = run(promtool, "check", "rules", str(PROMETHEUS / "alerts.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 5 rules found" in result.stdout
+    assert "SUCCESS: 6 rules found" in result.stdout
 
 
 def test_alert_rules_unit_tests(promtool: str) -> None:

@@ -57,6 +57,18 @@ class WebhookSettings(BaseModel):
         "for signatures over the URL (HubSpot) behind a proxy; the request's URL if unset.",
     )
     dedupe_ttl_s: float = Field(default=24 * 3600, gt=0)
+    publish_timeout_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="How long a webhook waits for Kafka's acknowledgement before a 503: "
+        "below the platforms' own timeouts (docs/decisions/0102).",
+    )
+    broker_down_retry_after_s: int = Field(
+        default=10,
+        ge=1,
+        description="After a failed publication, webhooks are answered 503 at once for this "
+        "long (and told to retry after it), then Kafka is tried again.",
+    )
     dedupe_max_entries: int = Field(default=100_000, ge=1)
 
     generic: SourceSettings = SourceSettings()

@@ -1,7 +1,9 @@
 """What every webhook request goes through, whatever its platform: the rate limit,
 the content type, the size limit while reading, the redelivery check, and the
-publication to ``leads.received`` (answered only once Kafka acknowledged)."""
+publication to ``leads.received`` (answered only once Kafka acknowledged, within the
+publish budget; a broker known to be unreachable is answered 503 at once)."""
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -17,6 +19,7 @@ from leadrouter_runtime.kafka import OutboundRecord, send_all
 from leadrouter_runtime.problems import MalformedBody, ServiceUnavailable, UnsupportedMediaType
 from leadrouter_runtime.values import loads as load_json
 from leadrouter_schemas import encode, headers
+from leadrouter_scorer.webhooks.broker import BrokerState
 from leadrouter_scorer.webhooks.config import WebhookSettings
 from leadrouter_scorer.webhooks.dedupe import RecentDeliveries
 from leadrouter_scorer.webhooks.metrics import WebhookMetrics
@@ -56,6 +59,7 @@ class WebhookGateway:
             ttl_s=settings.dedupe_ttl_s, max_entries=settings.dedupe_max_entries
         )
         self._graph: httpx.AsyncClient | None = None
+        self._broker = BrokerState(down_for_s=settings.broker_down_retry_after_s)
 
     async def start(self) -> None:
         self._graph = httpx.AsyncClient(timeout=self.settings.facebook.graph_timeout_s)
@@ -138,6 +142,28 @@ class WebhookGateway:
             )
         return body
 
+    async def _publish(self, source: str, producer: Any, records: list[OutboundRecord]) -> None:
+        """Publish within the budget, or 503: at once while Kafka is known unreachable.
+        A send cut off by the budget may still land later; the platform's retry then
+        carries the same event id, which the consumers drop (decision 0002)."""
+        if (wait_s := self._broker.wait_s(self._monotonic())) is not None:
+            raise ServiceUnavailable(
+                "Kafka is unreachable; nothing was stored, send it again.",
+                headers={"Retry-After": retry_after_header(wait_s)},
+            )
+        try:
+            async with asyncio.timeout(self.settings.publish_timeout_s):
+                await send_all(producer, records)
+        except (KafkaError, TimeoutError) as error:
+            self._broker.failed(self._monotonic())
+            self.metrics.broker_unreachable.inc()
+            log.error("webhook.publish_failed", source=source, error=repr(error))
+            raise ServiceUnavailable(
+                "The lead could not be stored; send it again.",
+                headers={"Retry-After": str(self.settings.broker_down_retry_after_s)},
+            ) from error
+        self._broker.succeeded()
+
     async def accept(
         self,
         source: str,
@@ -177,13 +203,8 @@ class WebhookGateway:
                     headers=headers(event),
                 )
             )
-        try:
-            await send_all(producer, records)
-        except KafkaError as error:
-            log.error("webhook.publish_failed", source=source, error=str(error))
-            raise ServiceUnavailable(
-                "The lead could not be stored; send it again.", headers={"Retry-After": "5"}
-            ) from error
+        if records:
+            await self._publish(source, producer, records)
         for delivery_id, accepted in fresh:
             self._recent.put(source, delivery_id, accepted, now=self._monotonic())
         for item in leads:

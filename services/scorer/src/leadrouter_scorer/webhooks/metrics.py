@@ -18,6 +18,12 @@ class WebhookMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
             registry=registry,
         )
+        self.broker_unreachable = Counter(
+            "scorer_webhook_publish_failures",
+            "Publications to leads.received that failed or ran over the publish budget "
+            "(each marks Kafka unreachable for broker_down_retry_after_s).",
+            registry=registry,
+        )
 
     def observe(self, *, source: str, status: int, seconds: float) -> None:
         self.requests.labels(source=source, status=str(status)).inc()
