@@ -34,7 +34,6 @@ EXPECTED = {
     "leads.received.dlq": 1,
     "leads.scored.dlq": 1,
     "leads.rejected.dlq": 1,
-    "leads.outcomes.dlq": 0,
 }
 
 

@@ -43,10 +43,13 @@ def test_the_topic_list_creates_exactly_the_declared_topics_with_their_settings(
 
 
 def test_a_dead_letter_topic_is_declared_for_each_consumed_pipeline_topic() -> None:
-    for name in ("leads.received", "leads.scored", "leads.rejected", "leads.outcomes"):
+    for name in ("leads.received", "leads.scored", "leads.rejected"):
         letters = declared(dead_letter(name))
         assert letters.dead_letter_of == name
         assert {h.name for h in letters.headers} >= {"dlq-error-type", "dlq-error-location"}
+    # No service of ours consumes leads.outcomes (decision 0609): nothing dead-letters it.
+    with pytest.raises(KeyError, match="no topic"):
+        declared(dead_letter("leads.outcomes"))
 
 
 def test_a_prefixed_name_finds_its_declaration() -> None:

@@ -197,9 +197,10 @@ _PIPELINE: Final[tuple[Topic, ...]] = (
         key="lead id",
         events=(LeadOutcomeRecorded,),
         producers=("router API (outbox)",),
-        consumers=("router", "scorer"),
+        # The router reads outcomes from its own tables, written in the callback's
+        # transaction; the topic is for readers outside (decision 0609).
+        consumers=("external readers (reporting, CRM connectors)",),
         retention_ms=30 * DAY_MS,
-        has_dead_letter=True,
     ),
     Topic(
         name=CAMPAIGNS_CONFIG,
