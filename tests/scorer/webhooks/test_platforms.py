@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fastapi.exceptions import RequestValidationError
 
 from leadrouter_runtime.problems import MalformedBody
 from leadrouter_schemas import Lead
@@ -20,6 +19,7 @@ from leadrouter_scorer.webhooks.platforms import (
 )
 from leadrouter_scorer.webhooks.platforms.common import Submission
 from leadrouter_scorer.webhooks.platforms.forms import form_fields
+from leadrouter_scorer.webhooks.problems import UnmappablePayload
 from leadrouter_scorer.webhooks.service import campaign_of, event_id_for, received_event
 from tests.scorer.webhooks.samples import as_json, fixture, fixture_json, unbounce_form
 
@@ -78,7 +78,7 @@ def test_hubspot_reads_plain_property_values_and_object_id() -> None:
 
 
 def test_hubspot_without_a_contact_id_names_the_field() -> None:
-    with pytest.raises(RequestValidationError) as raised:
+    with pytest.raises(UnmappablePayload) as raised:
         hubspot.submission(as_json({"properties": {}}))
     assert raised.value.errors()[0]["loc"] == ("vid",)
 
@@ -99,6 +99,8 @@ def test_typeform_maps_answers_by_type_ref_and_title() -> None:
         "How many seats?": "40",
         "features": "Routing, Scoring",
         "budget": "yes",
+        # Typeform's score is kept for the CRM, not dropped.
+        "calculated.score": "9",
     }
     assert (lead.attribution.utm_source, lead.attribution.utm_campaign) == ("linkedin", "spring")
     assert lead.consent is not None
@@ -110,7 +112,7 @@ def test_typeform_maps_answers_by_type_ref_and_title() -> None:
 
 def test_typeform_other_event_types_are_a_schema_violation() -> None:
     payload = fixture_json("typeform_form_response.json") | {"event_type": "form_partial"}
-    with pytest.raises(RequestValidationError) as raised:
+    with pytest.raises(UnmappablePayload) as raised:
         typeform.submission(as_json(payload))
     assert raised.value.errors()[0]["loc"] == ("event_type",)
 
@@ -148,7 +150,8 @@ def test_facebook_lead_maps_field_data_and_disclaimers() -> None:
         "ada@example.com",
     )
     assert (lead.company.name, lead.contact.job_title) == ("Analytical Engines", "CTO")
-    assert lead.answers == {"car_make": "Honda"}
+    # Each checkbox is kept as answered, besides the consent it makes.
+    assert lead.answers == {"car_make": "Honda", "marketing_opt_in": "checked"}
     assert lead.consent is not None
     assert lead.consent.given
     assert lead.submitted_at == datetime(2015, 2, 28, 8, 49, 14, tzinfo=UTC)
@@ -182,7 +185,7 @@ def test_unbounce_reads_data_json_and_the_page() -> None:
 
 
 def test_unbounce_without_data_json_names_it_and_bad_json_is_unreadable() -> None:
-    with pytest.raises(RequestValidationError) as raised:
+    with pytest.raises(UnmappablePayload) as raised:
         unbounce.submission(b"page_id=1")
     assert raised.value.errors()[0]["loc"] == ("data.json",)
     with pytest.raises(MalformedBody):
@@ -209,7 +212,7 @@ def test_mailchimp_subscribe_is_a_lead_with_its_opt_in() -> None:
 def test_a_value_the_lead_schema_refuses_is_named() -> None:
     submission = generic.submission(fixture("generic.json"))
     submission.draft.contact["email"] = "x" * 400
-    with pytest.raises(RequestValidationError) as raised:
+    with pytest.raises(UnmappablePayload) as raised:
         lead_of("generic", submission)
     assert raised.value.errors()[0]["loc"] == ("contact", "email")
 
@@ -221,7 +224,7 @@ def test_campaign_comes_from_payload_url_mapping_then_default() -> None:
     assert campaign_of(submission, requested=None, settings=mapped) == "mapped"
     default = SourceSettings(default_campaign_id="fallback")
     assert campaign_of(submission, requested=None, settings=default) == "fallback"
-    with pytest.raises(RequestValidationError) as raised:
+    with pytest.raises(UnmappablePayload) as raised:
         campaign_of(submission, requested=None, settings=SourceSettings())
     assert raised.value.errors()[0]["loc"] == ("campaign_id",)
 
@@ -229,3 +232,140 @@ def test_campaign_comes_from_payload_url_mapping_then_default() -> None:
 def test_event_id_is_the_same_for_the_same_delivery_only() -> None:
     assert event_id_for("typeform", "LtWXD3crgy") == event_id_for("typeform", "LtWXD3crgy")
     assert event_id_for("typeform", "LtWXD3crgy") != event_id_for("hubspot", "LtWXD3crgy")
+
+
+# Issue 11: the shapes the platforms' documentation shows (corpus in tests/fixtures/platforms).
+
+
+def test_google_ads_test_data_key_is_read_under_any_capitalisation() -> None:
+    body = as_json({"lead_id": "L1", "Google_key": "k", "is_test": True, "form_id": 1})
+    payload, raw = google_ads.parse(body)
+    assert payload.google_key == "k"
+    lead = lead_of("google-ads", google_ads.submission(payload, raw))
+    assert "Google_key" not in lead.raw
+    assert lead.answers == {"is_test": "true"}
+    assert lead.form_id == "1"
+
+
+def test_google_ads_lead_submit_time_is_when_it_was_submitted() -> None:
+    body = as_json({"lead_id": "L1", "lead_submit_time": "2024-09-26T12:30:00Z"})
+    payload, raw = google_ads.parse(body)
+    submission = google_ads.submission(payload, raw)
+    assert submission.submitted_at == datetime(2024, 9, 26, 12, 30, tzinfo=UTC)
+
+
+def test_facebook_ids_as_json_numbers_are_read_as_text_once_each() -> None:
+    change = {"leadgen_id": 123123123123, "form_id": 12312312312, "ad_id": 12312312312}
+    payload = {
+        "object": "page",
+        "entry": [
+            {"id": 153125381133, "changes": [{"field": "leadgen", "value": change}] * 2},
+            {"id": 153125381133, "changes": [{"field": "leadgen", "value": change}]},
+        ],
+    }
+    (found,) = facebook.leadgen_changes(as_json(payload))
+    assert (found.leadgen_id, found.form_id, found.ad_id) == (
+        "123123123123",
+        "12312312312",
+        "12312312312",
+    )
+
+
+def test_facebook_keeps_the_graph_lead_s_other_fields() -> None:
+    (change,) = facebook.leadgen_changes(fixture("facebook_leadgen_webhook.json"))
+    graph = fixture_json("facebook_graph_lead.json") | {
+        "campaign_id": "777",
+        "campaign_name": "Spring",
+        "platform": "ig",
+        "is_organic": False,
+        "custom_disclaimer_responses": [
+            {"checkbox_key": "optional_1", "is_checked": "1"},
+            {"checkbox_key": "optional_2", "is_checked": ""},
+        ],
+    }
+    submission = facebook.submission(change, graph)
+    lead = lead_of("facebook", submission)
+    assert lead.answers == {
+        "car_make": "Honda",
+        "optional_1": "checked",
+        "optional_2": "not checked",
+        "campaign_name": "Spring",
+        "platform": "ig",
+        "is_organic": "false",
+    }
+    assert lead.consent is not None
+    assert not lead.consent.given
+    assert submission.platform_campaign_id == "777"
+
+
+def test_hubspot_flat_body_with_hs_object_id_is_a_contact() -> None:
+    body = as_json(
+        {
+            "hs_object_id": 51,
+            "email": "grace@example.com",
+            "firstname": "Grace",
+            "company": "Hopper Systems",
+            "budget": "10k",
+        }
+    )
+    lead = lead_of("hubspot", hubspot.submission(body))
+    assert lead.lead_key == "hubspot:51"
+    assert (lead.contact.email, lead.contact.first_name) == ("grace@example.com", "Grace")
+    assert lead.company.name == "Hopper Systems"
+    assert lead.answers == {"budget": "10k"}
+
+
+def test_hubspot_vid_with_flat_properties_keeps_the_contact() -> None:
+    body = as_json({"vid": 7, "email": "grace@example.com", "lastname": "Hopper"})
+    lead = lead_of("hubspot", hubspot.submission(body))
+    assert (lead.lead_key, lead.contact.email, lead.contact.last_name) == (
+        "hubspot:7",
+        "grace@example.com",
+        "Hopper",
+    )
+
+
+def test_hubspot_crm_object_and_associated_company() -> None:
+    v3 = {"id": "100451", "properties": {"email": "t@hubspot.com", "hs_object_id": "100451"}}
+    assert lead_of("hubspot", hubspot.submission(as_json(v3))).lead_key == "hubspot:100451"
+    legacy = {
+        "vid": 3,
+        "properties": {"email": {"value": "a@example.com"}},
+        "associated-company": {"company-id": 9, "properties": {"name": {"value": "HubSpot"}}},
+    }
+    assert lead_of("hubspot", hubspot.submission(as_json(legacy))).company.name == "HubSpot"
+
+
+def test_typeform_contact_info_block_fills_the_contact() -> None:
+    payload = fixture_json("typeform_form_response.json")
+    response = payload["form_response"]
+    response["definition"]["fields"] = [
+        {
+            "id": "block",
+            "type": "contact_info",
+            "title": "How can we reach you?",
+            "properties": {
+                "fields": [
+                    {"id": "fn", "type": "short_text", "subfield_key": "first_name"},
+                    {"id": "ln", "type": "short_text", "subfield_key": "last_name"},
+                    {"id": "co", "type": "short_text", "subfield_key": "company"},
+                ]
+            },
+        }
+    ]
+    response["answers"] = [
+        {"type": "text", "text": "Grace", "field": {"id": "fn", "type": "short_text"}},
+        {"type": "text", "text": "Hopper", "field": {"id": "ln", "type": "short_text"}},
+        {"type": "text", "text": "Navy", "field": {"id": "co", "type": "short_text"}},
+    ]
+    lead = lead_of("typeform", typeform.submission(as_json(payload)))
+    assert (lead.contact.first_name, lead.contact.last_name) == ("Grace", "Hopper")
+    assert lead.company.name == "Navy"
+
+
+def test_a_platform_value_its_field_refuses_becomes_an_answer() -> None:
+    submission = typeform.submission(fixture("typeform_form_response.json"))
+    submission.draft.contact["phone"] = "9" * 100
+    lead = lead_of("typeform", submission)
+    assert lead.contact.phone is None
+    assert lead.answers["contact.phone"] == "9" * 100

@@ -37,7 +37,14 @@ class PlatformUnavailable(Problem):
     title = "A platform we depend on did not answer"
 
 
-def schema_violation(field: str, reason: str) -> RequestValidationError:
-    """422 naming ``field``, rendered like FastAPI's own validation errors."""
+class UnmappablePayload(RequestValidationError):  # noqa: N818  (named like the Problems)
+    """An authentic payload (signature checked) that we cannot map to a lead: a shape we
+    do not know, a required field missing, no campaign. Every platform parser raises this
+    one error for "cannot map", so that one place can decide what becomes of it; today it
+    is rendered like FastAPI's validation errors, a 422 naming each field."""
+
+
+def schema_violation(field: str, reason: str) -> UnmappablePayload:
+    """A 422 naming ``field`` (a dotted path)."""
     loc = tuple(field.split("."))
-    return RequestValidationError([{"loc": loc, "msg": reason, "type": "value_error"}])
+    return UnmappablePayload([{"loc": loc, "msg": reason, "type": "value_error"}])

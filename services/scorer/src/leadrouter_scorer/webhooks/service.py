@@ -1,15 +1,24 @@
 """From a platform's ``Submission`` to a ``LeadReceived`` event (pure)."""
 
+import json
 import uuid
 from datetime import datetime
+from typing import Any
 
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from leadrouter_schemas import Lead, LeadReceived, LeadReceivedData
+from leadrouter_schemas import (
+    Attribution,
+    Company,
+    Consent,
+    Contact,
+    Lead,
+    LeadReceived,
+    LeadReceivedData,
+)
 from leadrouter_scorer.webhooks.config import SourceSettings
-from leadrouter_scorer.webhooks.platforms.common import Submission
-from leadrouter_scorer.webhooks.problems import schema_violation
+from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission
+from leadrouter_scorer.webhooks.problems import UnmappablePayload, schema_violation
 
 # Fixed namespace for event ids of received leads: uuid5(namespace, "source:delivery id").
 EVENT_NAMESPACE = uuid.UUID("6f1c1f5e-4d1a-5b8e-9a57-2f0c6f1a7d10")
@@ -53,6 +62,37 @@ def campaign_of(submission: Submission, *, requested: str | None, settings: Sour
     )
 
 
+_PARTS: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("contact", Contact),
+    ("company", Company),
+    ("attribution", Attribution),
+)
+
+
+def fitted(draft: LeadDraft) -> LeadDraft:
+    """The draft with every value its Lead field refuses (too long, not a number, not a
+    date) moved to the answers under its dotted name (``contact.phone``): a platform's
+    value is kept for the CRM to see, never the reason to refuse the lead."""
+    fitted = LeadDraft(answers=dict(draft.answers), consent=draft.consent)
+    for part, model in _PARTS:
+        values = dict(getattr(draft, part))
+        try:
+            model.model_validate(values)
+        except ValidationError as error:
+            for problem in error.errors():
+                name = str(problem["loc"][0]) if problem["loc"] else ""
+                if name in values:
+                    fitted.answer(f"{part}.{name}", str(values.pop(name)))
+        setattr(fitted, part, values)
+    if draft.consent is not None:
+        try:
+            Consent.model_validate(draft.consent)
+        except ValidationError:
+            fitted.consent = None
+            fitted.answer("consent", json.dumps(draft.consent, sort_keys=True, default=str))
+    return fitted
+
+
 def received_event(
     source: str,
     submission: Submission,
@@ -61,11 +101,13 @@ def received_event(
     correlation_id: str,
     now: datetime,
 ) -> LeadReceived:
-    email = submission.draft.contact.get("email")
+    draft = submission.draft if submission.strict else fitted(submission.draft)
+    email = draft.contact.get("email")
+    fields: dict[str, Any] = draft.as_lead_fields()
     try:
         lead = Lead.model_validate(
             {
-                **submission.draft.as_lead_fields(),
+                **fields,
                 "lead_key": lead_key(source, submission.external_id, email, submission.delivery_id),
                 "source": source,
                 "external_id": submission.external_id,
@@ -78,7 +120,7 @@ def received_event(
             }
         )
     except ValidationError as error:
-        raise RequestValidationError(error.errors(include_url=False)) from error
+        raise UnmappablePayload(error.errors(include_url=False)) from error
     return LeadReceived(
         event_id=event_id_for(source, submission.delivery_id),
         occurred_at=now,

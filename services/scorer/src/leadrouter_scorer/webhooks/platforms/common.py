@@ -1,16 +1,17 @@
 """What every platform's mapping produces, and the field names they share."""
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from leadrouter_runtime.problems import MalformedBody
 from leadrouter_runtime.values import loads as load_json
+from leadrouter_scorer.webhooks.problems import UnmappablePayload
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -55,6 +56,42 @@ def canonical_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
+# How forms ask for a field: "What is your first name?", "Your company", "Work email".
+_QUESTION = re.compile(r"^(?:(?:what_is|what_s|whats|please_enter|enter)_)?(?:your_)?(.+)$")
+
+
+def alias_of(name: str) -> str | None:
+    """The Lead field a form's field name or short question names, if any."""
+    canonical = canonical_name(name)
+    target = _ALIASES.get(canonical)
+    if target is None:
+        match = _QUESTION.match(canonical)
+        target = _ALIASES.get(match.group(1)) if match else None
+    return target
+
+
+def text_of(value: Any) -> str | None:
+    """A scalar as text (ids come as JSON numbers or strings); None for anything else."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
+def answer_text(value: Any) -> str | None:
+    """Any JSON value as the text of an answer: scalars as they are, lists joined, objects
+    as compact JSON (kept rather than dropped), null and empty as nothing."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        parts = [answer_text(item) for item in value]
+        return ", ".join(part for part in parts if part) or None
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
+    return text_of(value)
+
+
 @dataclass
 class LeadDraft:
     """The Lead's parts as a platform's fields fill them (plain values; validated later)."""
@@ -86,15 +123,27 @@ class LeadDraft:
         if value is None or not str(value).strip():
             return
         value = str(value).strip()
-        target = _ALIASES.get(canonical_name(name))
+        target = alias_of(name)
         if target == "contact.country" and not re.fullmatch(r"[A-Za-z]{2}", value):
             target = None  # a country name, not an ISO code: keep it as said
-        elif target == "company.employees" and not value.isdigit():
+        elif target == "company.employees" and not (value.isascii() and value.isdigit()):
             target = None  # a range such as "25-50": an answer, not a count
         if target is None:
-            self.answers.setdefault(name, value)
+            self.answer(name, value)
         else:
             self.put(target, value.upper() if target == "contact.country" else value)
+
+    def answer(self, name: str, value: str | None) -> None:
+        """Keep ``value`` as an answer, never silently losing it: a name already taken
+        by a different value gets a numbered twin (``name (2)``)."""
+        if value is None or not value.strip():
+            return
+        key = name.strip() or "answer"
+        number = 1
+        while key in self.answers and self.answers[key] != value:
+            number += 1
+            key = f"{name.strip() or 'answer'} ({number})"
+        self.answers[key] = value.strip()
 
     def as_lead_fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {
@@ -121,6 +170,9 @@ class Submission:
     form_id: str | None = None
     platform_campaign_id: str | None = None
     campaign_id: str | None = None  # when the payload names our campaign itself (generic)
+    # Our own format refuses a value the Lead refuses (422); a platform's value that does
+    # not fit its Lead field (too long, not a number) is kept as an answer instead.
+    strict: bool = False
 
 
 def body_digest(body: bytes) -> str:
@@ -135,15 +187,20 @@ def json_object(body: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError) as error:
         raise MalformedBody(f"The body is not valid JSON: {error}") from error
     if not isinstance(data, dict):
-        raise RequestValidationError(
-            [{"loc": ("body",), "msg": "Expected a JSON object", "type": "dict_type"}]
-        )
+        raise missing("body", reason="Expected a JSON object", kind="dict_type")
     return data
 
 
 def validated(model: type[M], data: Any) -> M:
-    """``data`` as ``model``, else 422 naming every offending field."""
+    """``data`` as ``model``, else a 422 naming every offending field."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise RequestValidationError(error.errors(include_url=False)) from error
+        raise UnmappablePayload(error.errors(include_url=False)) from error
+
+
+def missing(
+    *fields: str, reason: str = "Field required", kind: str = "missing"
+) -> UnmappablePayload:
+    """ "Cannot map": each of ``fields`` (as the platform names them) is absent or unusable."""
+    return UnmappablePayload([{"loc": (name,), "msg": reason, "type": kind} for name in fields])

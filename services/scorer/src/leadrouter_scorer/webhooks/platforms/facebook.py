@@ -1,43 +1,49 @@
 """Meta Lead Ads: the ``leadgen`` webhook names the lead; its answers come from the
 Graph API (https://developers.facebook.com/docs/marketing-api/guides/lead-ads/retrieving/).
 
-The webhook (``object: page``) carries ``entry[].changes[].value.leadgen_id``;
+The webhook (``object: page``) carries ``entry[].changes[].value.leadgen_id``, as a
+JSON number in the sample of
+https://developers.facebook.com/docs/graph-api/webhooks/getting-started/webhooks-for-leadgen/
+and as a string from the app dashboard's test tool: ids are read as text either way.
 ``GET /{version}/{leadgen_id}`` answers ``field_data`` (``[{name, values}]``) and
-``custom_disclaimer_responses`` (the consent checkboxes).
+``custom_disclaimer_responses`` (the consent checkboxes, ``is_checked`` ``"1"`` or ``""``).
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
+    answer_text,
     json_object,
+    text_of,
     validated,
 )
+
+Id = Annotated[str | None, BeforeValidator(text_of)]
 
 
 class LeadgenChange(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    leadgen_id: str = Field(min_length=1)
-    form_id: str | None = None
-    page_id: str | None = None
-    ad_id: str | None = None
-    adgroup_id: str | None = None
-    created_time: int | None = None
+    leadgen_id: Annotated[str, BeforeValidator(text_of), Field(min_length=1)]
+    form_id: Id = None
+    page_id: Id = None
+    ad_id: Id = None
+    adgroup_id: Id = None
+    created_time: Id = None
 
 
 class _Change(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    field: str
-    value: dict[str, Any] = Field(default_factory=dict)
+    field: Any = None
+    value: Any = None
 
 
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: str | None = None
     changes: list[_Change] = Field(default_factory=list)
 
 
@@ -48,36 +54,41 @@ class LeadgenNotification(BaseModel):
 
 
 def leadgen_changes(body: bytes) -> list[LeadgenChange]:
-    """Every new lead named by the notification (other fields' changes are skipped)."""
+    """Every new lead named by the notification, once each (other fields' changes are
+    skipped; Meta batches several entries and changes in one POST)."""
     notification = validated(LeadgenNotification, json_object(body))
-    changes = [
-        change.value
-        for entry in notification.entry
-        for change in entry.changes
-        if change.field == "leadgen"
-    ]
-    return [validated(LeadgenChange, value) for value in changes]
+    changes: dict[str, LeadgenChange] = {}
+    for entry in notification.entry:
+        for change in entry.changes:
+            if change.field == "leadgen":
+                found = validated(LeadgenChange, change.value)
+                changes.setdefault(found.leadgen_id, found)
+    return list(changes.values())
 
 
 class _FieldData(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    name: str
-    values: list[str] = Field(default_factory=list)
+    name: Annotated[str, BeforeValidator(answer_text)]
+    values: Any = None
 
 
 class _Disclaimer(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    checkbox_key: str | None = None
-    is_checked: str | bool | None = None
+    checkbox_key: Annotated[str | None, BeforeValidator(answer_text)] = None
+    is_checked: Any = None
+
+    @property
+    def checked(self) -> bool:
+        return str(self.is_checked).strip().lower() in ("1", "true")
 
 
 class GraphLead(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    id: str
-    created_time: str | None = None
-    form_id: str | None = None
-    ad_id: str | None = None
-    campaign_id: str | None = None
+    model_config = ConfigDict(extra="allow")
+    id: Id = None
+    created_time: Id = None
+    form_id: Id = None
+    ad_id: Id = None
+    campaign_id: Id = None
     field_data: list[_FieldData] = Field(default_factory=list)
     custom_disclaimer_responses: list[_Disclaimer] = Field(default_factory=list)
 
@@ -90,22 +101,31 @@ def graph_time(value: str | None) -> datetime | None:
         return None
 
 
+def _values(values: Any) -> str | None:
+    return answer_text(values if isinstance(values, list) else [values])
+
+
 def submission(change: LeadgenChange, graph_lead: dict[str, Any]) -> Submission:
     lead = validated(GraphLead, graph_lead)
     draft = LeadDraft()
     for item in lead.field_data:
-        draft.add(item.name, ", ".join(item.values))
+        draft.add(item.name, _values(item.values))
     submitted_at = graph_time(lead.created_time)
     if lead.custom_disclaimer_responses:
-        checked = [
-            str(d.is_checked).lower() in ("1", "true") for d in lead.custom_disclaimer_responses
-        ]
+        disclaimers = lead.custom_disclaimer_responses
+        for number, disclaimer in enumerate(disclaimers, start=1):
+            name = disclaimer.checkbox_key or f"disclaimer {number}"
+            draft.answer(name, "checked" if disclaimer.checked else "not checked")
         draft.consent = {
-            "given": all(checked),
-            "text": ", ".join(d.checkbox_key or "" for d in lead.custom_disclaimer_responses),
+            "given": all(d.checked for d in disclaimers),
+            "text": ", ".join(d.checkbox_key or "" for d in disclaimers),
             "form_version": lead.form_id or change.form_id,
             "given_at": submitted_at.isoformat() if submitted_at else None,
         }
+    # The lead's other fields that the Graph API answers when asked (ad_name,
+    # campaign_name, platform, is_organic...): kept as answers.
+    for name, value in (lead.model_extra or {}).items():
+        draft.answer(name, answer_text(value))
     draft.attribution["utm_source"] = "facebook"
     if lead.ad_id or change.ad_id:
         draft.attribution["utm_content"] = lead.ad_id or change.ad_id
@@ -117,7 +137,7 @@ def submission(change: LeadgenChange, graph_lead: dict[str, Any]) -> Submission:
         raw={"webhook": change.model_dump(exclude_none=True), "lead": graph_lead},
         submitted_at=submitted_at,
         form_id=form_id,
-        platform_campaign_id=form_id,
+        platform_campaign_id=lead.campaign_id or form_id,
     )
 
 

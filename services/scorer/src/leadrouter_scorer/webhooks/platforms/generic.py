@@ -28,4 +28,5 @@ def submission(body: bytes) -> Submission:
         submitted_at=lead.submitted_at,
         form_id=lead.form_id,
         campaign_id=lead.campaign_id,
+        strict=True,
     )

@@ -3,17 +3,23 @@ in the body (https://developers.google.com/google-ads/webhook/docs/implementatio
 
 Answers come as ``user_column_data`` items with a ``column_id`` (``FULL_NAME``,
 ``EMAIL``, ``PHONE_NUMBER``...) and a ``string_value``; custom questions have a
-``column_name`` (the question) as well.
+``column_name`` (the question) as well. The samples of the testing page
+(https://developers.google.com/google-ads/webhook/docs/testing), which the form's
+*Send test data* button sends, spell the key ``Google_key``: the key is read under
+any capitalisation. Ids are 64-bit integers in the schema and read as text.
 """
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
+    answer_text,
     json_object,
+    text_of,
     validated,
 )
 
@@ -31,32 +37,65 @@ _COLUMNS: dict[str, str] = {
     "POSTAL_CODE": "contact.postal_code",
     "REGION": "contact.region",
 }
+_KEY_FIELD = "google_key"
+
+Id = Annotated[str | None, BeforeValidator(text_of)]
+Text = Annotated[str | None, BeforeValidator(answer_text)]
 
 
 class _Column(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    column_id: str | None = None
-    column_name: str | None = None
-    string_value: str | None = None
+    column_id: Text = None
+    column_name: Text = None
+    string_value: Text = None
+
+
+def _is_test(value: Any) -> bool:
+    # "If value is false or if field is not present, treat this lead as valid production lead."
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 class GoogleAdsLead(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    lead_id: str = Field(min_length=1)
+    lead_id: Annotated[str, BeforeValidator(text_of), Field(min_length=1)]
     google_key: str | None = None
-    form_id: int | str | None = None
-    campaign_id: int | str | None = None
-    adgroup_id: int | str | None = None
-    creative_id: int | str | None = None
-    gcl_id: str | None = None
-    is_test: bool = False
+    form_id: Id = None
+    campaign_id: Id = None
+    adgroup_id: Id = None
+    creative_id: Id = None
+    gcl_id: Id = None
+    is_test: Annotated[bool, BeforeValidator(_is_test)] = False
+    lead_submit_time: Text = None
     user_column_data: list[_Column] = Field(default_factory=list)
 
 
+def _key_fields(raw: dict[str, Any]) -> list[str]:
+    return [name for name in raw if name.strip().lower() == _KEY_FIELD]
+
+
 def parse(body: bytes) -> tuple[GoogleAdsLead, dict[str, Any]]:
-    """The payload (``google_key`` included: it is checked before anything is mapped)."""
+    """The payload (its key included: it is checked before anything is mapped)."""
     raw = json_object(body)
-    return validated(GoogleAdsLead, raw), raw
+    keys = [raw[name] for name in _key_fields(raw)]
+    columns = raw.get("user_column_data")
+    lead = validated(
+        GoogleAdsLead,
+        {
+            **raw,
+            "user_column_data": columns if isinstance(columns, list) else [],
+            _KEY_FIELD: next((key for key in keys if isinstance(key, str)), None),
+        },
+    )
+    return lead, raw
+
+
+def _submitted_at(value: str | None) -> datetime | None:
+    """``lead_submit_time``: ISO 8601, e.g. ``2024-09-26T12:30:00Z``."""
+    try:
+        moment = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def submission(lead: GoogleAdsLead, raw: dict[str, Any]) -> Submission:
@@ -73,17 +112,18 @@ def submission(lead: GoogleAdsLead, raw: dict[str, Any]) -> Submission:
     if lead.is_test:
         # The "Send test data" button of the form: the validation criteria may reject it.
         draft.answers["is_test"] = "true"
-    campaign = str(lead.campaign_id) if lead.campaign_id is not None else None
     draft.attribution.update(utm_source="google", utm_medium="cpc")
-    if campaign:
-        draft.attribution["utm_campaign"] = campaign
+    if lead.campaign_id:
+        draft.attribution["utm_campaign"] = lead.campaign_id
     # The key is a secret: it is checked, never stored.
-    kept = {name: value for name, value in raw.items() if name != "google_key"}
+    secret = set(_key_fields(raw))
+    kept = {name: value for name, value in raw.items() if name not in secret}
     return Submission(
         delivery_id=lead.lead_id,
         external_id=lead.lead_id,
         draft=draft,
         raw=kept,
-        form_id=str(lead.form_id) if lead.form_id is not None else None,
-        platform_campaign_id=campaign,
+        submitted_at=_submitted_at(lead.lead_submit_time),
+        form_id=lead.form_id,
+        platform_campaign_id=lead.campaign_id,
     )

@@ -9,9 +9,7 @@ checked here as ``?token=``.
 
 from datetime import UTC, datetime
 
-from fastapi.exceptions import RequestValidationError
-
-from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission
+from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission, missing
 
 # Merge tags of the default audience fields -> our names.
 _MERGES = {
@@ -31,13 +29,8 @@ def submission(fields: dict[str, str]) -> Submission:
     member_id = fields.get("data[id]")
     list_id = fields.get("data[list_id]")
     email = fields.get("data[email]")
-    missing = [n for n, v in (("data[id]", member_id), ("data[email]", email)) if not v]
-    if missing:
-        raise RequestValidationError(
-            [{"loc": (name,), "msg": "Field required", "type": "missing"} for name in missing]
-        )
-    assert member_id is not None
-    assert email is not None
+    if not member_id or not email:
+        raise missing(*[n for n, v in (("data[id]", member_id), ("data[email]", email)) if not v])
     draft = LeadDraft()
     draft.put("contact.email", email)
     for name, value in fields.items():
@@ -47,6 +40,9 @@ def submission(fields: dict[str, str]) -> Submission:
                 draft.put(_MERGES[tag], value)
             elif "][" not in tag:
                 draft.add(tag, value)
+            else:
+                # Nested merges (GROUPINGS, ADDRESS): data[merges][ADDRESS][city] -> ADDRESS.city
+                draft.answer(tag.replace("][", "."), value)
     fired_at = fields.get("fired_at", "")
     try:
         # Mailchimp sends "YYYY-MM-DD HH:MM:SS" in UTC.

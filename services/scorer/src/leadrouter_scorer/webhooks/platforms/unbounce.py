@@ -7,41 +7,55 @@ Unbounce signs nothing: when secrets are set, the webhook URL must carry one as
 ``data.json`` and the lead is keyed by its e-mail.
 """
 
+from datetime import UTC, datetime
 from typing import Any
-
-from fastapi.exceptions import RequestValidationError
 
 from leadrouter_runtime.problems import MalformedBody
 from leadrouter_runtime.values import loads as load_json
-from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission, body_digest
+from leadrouter_scorer.webhooks.platforms.common import (
+    LeadDraft,
+    Submission,
+    answer_text,
+    body_digest,
+    missing,
+)
 from leadrouter_scorer.webhooks.platforms.forms import form_fields
 
-# Fields Unbounce adds to every submission; not answers.
+# Fields Unbounce adds to every submission: about the page, not answers (kept in raw).
 _META = {"page_uuid", "page_url", "page_name", "variant", "time_submitted", "date_submitted"}
+
+
+def _submitted_at(data: dict[str, Any]) -> datetime | None:
+    """``date_submitted`` ``2023-06-06`` and ``time_submitted`` ``10:57 PM UTC`` (always UTC)."""
+    day = answer_text(data.get("date_submitted"))
+    time = answer_text(data.get("time_submitted"))
+    if not day or not time:
+        return None
+    try:
+        moment = datetime.strptime(f"{day} {time.removesuffix(' UTC')}", "%Y-%m-%d %I:%M %p")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC)
 
 
 def submission(body: bytes) -> Submission:
     fields = form_fields(body)
     if "data.json" not in fields:
-        raise RequestValidationError(
-            [{"loc": ("data.json",), "msg": "Field required", "type": "missing"}]
-        )
+        raise missing("data.json")
     try:
         data: Any = load_json(fields["data.json"])
     except ValueError as error:
         raise MalformedBody(f"data.json is not valid JSON: {error}") from error
     if not isinstance(data, dict):
-        raise RequestValidationError(
-            [{"loc": ("data.json",), "msg": "Expected a JSON object", "type": "dict_type"}]
-        )
+        raise missing("data.json", reason="Expected a JSON object", kind="dict_type")
     draft = LeadDraft()
     ip: str | None = None
     for name, values in data.items():
-        value = ", ".join(str(v) for v in values) if isinstance(values, list) else str(values)
+        value = answer_text(values)
         if name == "ip_address":
             ip = value
         elif name not in _META:
-            draft.add(name, value)
+            draft.add(str(name), value)
     if fields.get("page_url"):
         draft.attribution.setdefault("landing_page", fields["page_url"])
     consent = [
@@ -60,6 +74,7 @@ def submission(body: bytes) -> Submission:
         external_id=None,
         draft=draft,
         raw=raw,
+        submitted_at=_submitted_at(data),
         form_id=page_id,
         platform_campaign_id=page_id,
     )
