@@ -1,0 +1,206 @@
+"""Every documented platform payload (``tests/fixtures/platforms``, sources in its
+SOURCES.md), posted with the platform's own signature to the running system (scorer,
+router and CRM simulator as processes, the real broker): it is accepted, and the
+contact, company and answers it carries reach the CRM, field by field, once.
+
+One system serves many cases (``tests.support.corpus.pipeline_groups``): cases that
+share a lead id get a system of their own, since a second delivery of an id is
+rightly a redelivery.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from leadrouter_runtime.topics import ensure_topics, load_specs
+from tests.conftest import TOPICS_FILE
+from tests.support.corpus import Case, all_cases, pipeline_groups
+from tests.support.kafka import delete_topics
+from tests.support.servers import ServiceProcess, free_port, serving
+from tests.support.waiting import eventually
+
+CASES = all_cases()
+GROUPS = pipeline_groups(CASES)
+GROUP_OF = {case.name: number for number, group in enumerate(GROUPS) for case in group}
+SECRET = "corpus-webhook-secret"
+ACCESS_TOKEN = "corpus-page-access-token"
+ADMIN_KEY = "corpus-admin-key-0123456789"
+CAMPAIGN = "corpus"
+SOURCES = ("HUBSPOT", "TYPEFORM", "GOOGLE_ADS", "FACEBOOK", "UNBOUNCE", "MAILCHIMP")
+
+
+@dataclass
+class Graph:
+    """Plays the Graph API for the Meta cases: each lead as documented."""
+
+    leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/{version}/{leadgen_id}")
+        async def lead(version: str, leadgen_id: str, request: Request) -> JSONResponse:
+            token = request.query_params.get("access_token") or request.headers.get(
+                "authorization", ""
+            ).removeprefix("Bearer ")
+            if token != ACCESS_TOKEN or leadgen_id not in self.leads:
+                return JSONResponse({"error": {"message": "Unknown", "code": 100}}, 400)
+            return JSONResponse(self.leads[leadgen_id])
+
+        return app
+
+
+@dataclass
+class System:
+    scorer: str
+    router: str
+    crm: str
+
+
+@pytest.fixture(scope="module")
+async def system(
+    request: pytest.FixtureRequest, kafka: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[System]:
+    group: list[Case] = GROUPS[request.param]
+    prefix = f"t{uuid.uuid4().hex[:12]}."
+    created = await ensure_topics(kafka, load_specs(TOPICS_FILE), prefix=prefix)
+    logs: Path = tmp_path_factory.mktemp("corpus")
+    graph = Graph({k: v for case in group for k, v in case.graph.items()})
+    ports = {name: free_port() for name in ("scorer", "router", "crm")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    kafka_env = {"BOOTSTRAP_SERVERS": kafka, "TOPIC_PREFIX": prefix}
+    processes: list[ServiceProcess] = []
+    async with serving(graph.app()) as graph_url, httpx.AsyncClient(timeout=10) as http:
+        try:
+            crm = ServiceProcess(
+                "leadrouter_crm_simulator",
+                {"CRM_SIMULATOR_PORT": str(ports["crm"])},
+                logs / "crm.log",
+            )
+            processes.append(crm)
+            router = ServiceProcess(
+                "leadrouter_router",
+                {
+                    "ROUTER_HTTP__PORT": str(ports["router"]),
+                    "ROUTER_KAFKA__GROUP_ID": f"{prefix}router",
+                    "ROUTER_DB__URL": f"sqlite+aiosqlite:///{logs / 'router.db'}",
+                    "ROUTER_CRM__URL": f"{urls['crm']}/assignments",
+                    "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
+                    "ROUTER_AUTH__API_KEYS": (
+                        f'[{{"name": "corpus", "key": "{ADMIN_KEY}", "scope": "admin"}}]'
+                    ),
+                    **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
+                },
+                logs / "router.log",
+            )
+            processes.append(router)
+            scorer = ServiceProcess(
+                "leadrouter_scorer",
+                {
+                    "SCORER_HTTP__PORT": str(ports["scorer"]),
+                    "SCORER_KAFKA__GROUP_ID": f"{prefix}scorer",
+                    "SCORER_LOG__JSON": "true",
+                    **{f"SCORER_WEBHOOKS__{s}__SECRETS": f'["{SECRET}"]' for s in SOURCES},
+                    "SCORER_WEBHOOKS__FACEBOOK__ACCESS_TOKEN": ACCESS_TOKEN,
+                    "SCORER_WEBHOOKS__FACEBOOK__GRAPH_BASE_URL": graph_url,
+                    **{f"SCORER_KAFKA__{k}": v for k, v in kafka_env.items()},
+                },
+                logs / "scorer.log",
+            )
+            processes.append(scorer)
+            await crm.wait_ready(f"{urls['crm']}/healthz", timeout_s=90)
+            await router.wait_ready(f"{urls['router']}/readyz", timeout_s=90)
+            # The documented samples are test data (test@example.com, "John Doe"): the
+            # corpus campaign checks nothing, so that every mapped field can be followed
+            # to the CRM.
+            created_campaign = await http.put(
+                f"{urls['router']}/v1/campaigns/{CAMPAIGN}",
+                headers={"X-API-Key": ADMIN_KEY},
+                json={
+                    "name": "Documented platform payloads",
+                    "criteria": {
+                        "required_fields": [],
+                        "reject_disposable_email": False,
+                        "consent": {"countries": []},
+                        "spam": {
+                            "honeypot_fields": [],
+                            "test_values": [],
+                            "min_submit_seconds": None,
+                        },
+                    },
+                },
+            )
+            assert created_campaign.status_code == 200, created_campaign.text
+            await scorer.wait_ready(f"{urls['scorer']}/readyz", timeout_s=90)
+
+            async def campaign_followed() -> bool:
+                # The scorer logs each campaign it learns from config.campaigns.
+                return any(
+                    '"campaigns.configured"' in line and f'"{CAMPAIGN}"' in line
+                    for line in (logs / "scorer.log").read_text().splitlines()
+                )
+
+            await eventually(campaign_followed, timeout_s=60, what="the scorer has the campaign")
+            yield System(scorer=urls["scorer"], router=urls["router"], crm=urls["crm"])
+        finally:
+            for process in reversed(processes):
+                process.stop()
+            await delete_topics(kafka, created)
+
+
+def _crm_leads(requests: list[dict[str, Any]], lead_keys: set[str]) -> list[dict[str, Any]]:
+    return [
+        r["body"]["data"]["lead"]
+        for r in requests
+        if r["body"].get("data", {}).get("lead", {}).get("lead_key") in lead_keys
+    ]
+
+
+@pytest.mark.parametrize(
+    ("case", "system"),
+    [(case, GROUP_OF[case.name]) for case in CASES],
+    ids=[case.name for case in CASES],
+    indirect=["system"],
+    scope="module",
+)
+async def test_documented_payload_reaches_the_crm_field_by_field_once(
+    case: Case, system: System
+) -> None:
+    path = f"/v1/webhooks/{case.source}"
+    url = f"{system.scorer}{path}?campaign_id={CAMPAIGN}"
+    body, headers, query = case.sign(SECRET, url)
+    async with httpx.AsyncClient(timeout=15) as http:
+        answer = await http.post(
+            system.scorer + path,
+            params={"campaign_id": CAMPAIGN, **query},
+            content=body,
+            headers=headers,
+        )
+        assert answer.status_code == case.status, answer.text
+        if not case.leads:
+            return
+        accepted = {lead["lead_key"] for lead in answer.json()["leads"]}
+        assert accepted == case.accepted
+
+        async def delivered() -> list[dict[str, Any]] | None:
+            requests: list[dict[str, Any]] = (await http.get(f"{system.crm}/requests")).json()
+            found = [_crm_leads(requests, lead.keys) for lead in case.leads]
+            return requests if all(found) else None
+
+        requests = await eventually(delivered, timeout_s=60, what=f"{case.name} in the CRM")
+    for expected in case.leads:
+        (lead,) = _crm_leads(requests, expected.keys)  # exactly once
+        assert lead["campaign_id"] == CAMPAIGN
+        for part in ("contact", "company", "answers"):
+            wanted: dict[str, Any] = getattr(expected, part)
+            got = {name: lead[part].get(name) for name in wanted}
+            assert got == wanted, f"{expected.lead_key} {part}"
+        # The payload as received travels with the lead, so nothing is lost.
+        assert lead["raw"]
