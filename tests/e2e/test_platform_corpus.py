@@ -65,7 +65,7 @@ class System:
 
 
 @pytest.fixture(scope="module")
-async def system(
+async def corpus(
     request: pytest.FixtureRequest, kafka: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[System]:
     group: list[Case] = GROUPS[request.param]
@@ -164,21 +164,21 @@ def _crm_leads(requests: list[dict[str, Any]], lead_keys: set[str]) -> list[dict
 
 
 @pytest.mark.parametrize(
-    ("case", "system"),
+    ("case", "corpus"),
     [(case, GROUP_OF[case.name]) for case in CASES],
     ids=[case.name for case in CASES],
-    indirect=["system"],
+    indirect=["corpus"],
     scope="module",
 )
 async def test_documented_payload_reaches_the_crm_field_by_field_once(
-    case: Case, system: System
+    case: Case, corpus: System
 ) -> None:
     path = f"/v1/webhooks/{case.source}"
-    url = f"{system.scorer}{path}?campaign_id={CAMPAIGN}"
+    url = f"{corpus.scorer}{path}?campaign_id={CAMPAIGN}"
     body, headers, query = case.sign(SECRET, url)
     async with httpx.AsyncClient(timeout=15) as http:
         answer = await http.post(
-            system.scorer + path,
+            corpus.scorer + path,
             params={"campaign_id": CAMPAIGN, **query},
             content=body,
             headers=headers,
@@ -190,7 +190,7 @@ async def test_documented_payload_reaches_the_crm_field_by_field_once(
         assert accepted == case.accepted
 
         async def delivered() -> list[dict[str, Any]] | None:
-            requests: list[dict[str, Any]] = (await http.get(f"{system.crm}/requests")).json()
+            requests: list[dict[str, Any]] = (await http.get(f"{corpus.crm}/requests")).json()
             found = [_crm_leads(requests, lead.keys) for lead in case.leads]
             return requests if all(found) else None
 
