@@ -2,9 +2,11 @@
 while its first delivery is still being retried ends in the CRM with the router's
 current owner, its older assignment superseded, never delivered after the newer one."""
 
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
+import pytest
 
 from leadrouter_router.settings import Settings
 from leadrouter_schemas import LeadAssigned, decode_as, topics
@@ -41,33 +43,37 @@ async def _ended(router: httpx.AsyncClient, lead_id: str, count: int) -> list[di
     return await eventually(ended, timeout_s=20, what=f"{count} deliveries ended")
 
 
+@pytest.mark.parametrize("replicas", [1, 2])
 async def test_a_reject_while_the_first_delivery_is_retried_leaves_the_crm_with_the_current_owner(
-    kafka: str, topic_prefix: str, database_url: str
+    replicas: int, kafka: str, topic_prefix: str, database_url: str
 ) -> None:
+    # With two replicas both relays run on the one database, and the reject reaches
+    # the replica that did not consume the lead (or the other: either must hold).
     crm = OwnerCrm()
-    async with serving(owner_crm(crm)) as crm_url:
+    async with serving(owner_crm(crm)) as crm_url, AsyncExitStack() as stack:
         config = _settings(kafka, topic_prefix, database_url, crm_url)
-        async with running_router(config) as router:
-            await send_leads(kafka, topic_prefix, range(1))
-            lead = await _lead(router)
-            lead_id, first = lead["id"], lead["assignments"][0]["id"]
+        routers = [await stack.enter_async_context(running_router(config)) for _ in range(replicas)]
+        router = routers[-1]
+        await send_leads(kafka, topic_prefix, range(1))
+        lead = await _lead(router)
+        lead_id, first = lead["id"], lead["assignments"][0]["id"]
 
-            async def retried() -> bool | None:
-                return crm.attempts(first) >= 2 or None
+        async def retried() -> bool | None:
+            return crm.attempts(first) >= 2 or None
 
-            await eventually(retried, what="the first delivery answered 500 twice")
-            rejected = await router.post(
-                f"/v1/leads/{lead_id}/reject",
-                json={"event_id": "reject-1", "reason": "not my region"},
-                headers=CRM,
-            )
-            assert rejected.status_code == 200, rejected.text
-            owner = rejected.json()["owner_id"]
-            assert owner is not None
-            assert owner != lead["owner_id"]
+        await eventually(retried, what="the first delivery answered 500 twice")
+        rejected = await router.post(
+            f"/v1/leads/{lead_id}/reject",
+            json={"event_id": "reject-1", "reason": "not my region"},
+            headers=CRM,
+        )
+        assert rejected.status_code == 200, rejected.text
+        owner = rejected.json()["owner_id"]
+        assert owner is not None
+        assert owner != lead["owner_id"]
 
-            ended = await _ended(router, lead_id, 2)
-            current = (await router.get(f"/v1/leads/{lead_id}", headers=READ)).json()
+        ended = await _ended(router, lead_id, 2)
+        current = (await router.get(f"/v1/leads/{lead_id}", headers=READ)).json()
 
     assert current["owner_id"] == owner
     assert crm.owners[lead_id] == owner, "the CRM ends with the router's current owner"
