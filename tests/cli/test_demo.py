@@ -1,10 +1,14 @@
 """``leadrouter demo``: a bounded run against a real scorer on the real broker."""
 
-import hashlib
-import hmac
+import base64
 import random
+from datetime import UTC, datetime
 
-from leadrouter_cli.demo import demo_lead, signature
+import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from leadrouter_cli.demo import demo_lead, signature_headers
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import LeadReceived, decode_as, topics
 from leadrouter_scorer.app import create_app
@@ -49,7 +53,10 @@ def test_demo_leads_are_valid_generic_webhook_bodies() -> None:
     assert len({body["external_id"] for body in bodies}) == 20
 
 
-def test_the_signature_is_hex_hmac_sha256_of_the_body() -> None:
+def test_the_signature_is_standard_webhooks_verifiable_by_its_library() -> None:
+    secret = "whsec_" + base64.b64encode(b"demo-secret-of-24-bytes!").decode()
     body = b'{"campaign_id": "x"}'
-    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert signature("s3cret", body) == f"sha256={expected}"
+    headers = signature_headers(secret, body, msg_id="msg_1", at=datetime.now(UTC))
+    assert Webhook(secret).verify(body, headers) == {"campaign_id": "x"}
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(body + b" ", headers)

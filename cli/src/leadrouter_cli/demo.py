@@ -2,13 +2,12 @@
 scorer's ``POST /v1/webhooks/generic`` at a steady rate, then a summary."""
 
 import asyncio
-import hashlib
-import hmac
 import json
 import random
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
@@ -16,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from standardwebhooks import Webhook
 
 from leadrouter_cli.common import fail, run
 from leadrouter_cli.errors import CliError, ExitCode
@@ -49,10 +49,14 @@ def demo_lead(index: int, *, run_id: str, campaign_id: str, rng: random.Random) 
     }
 
 
-def signature(secret: str, body: bytes) -> str:
-    """``X-Leadrouter-Signature: sha256=<hex HMAC-SHA256 of the body>`` (the scorer's
-    generic webhook, as Meta's ``X-Hub-Signature-256``)."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature_headers(secret: str, body: bytes, *, msg_id: str, at: datetime) -> dict[str, str]:
+    """The Standard Webhooks headers of ``body`` (the scorer's generic webhook), made by
+    that project's own library: https://www.standardwebhooks.com."""
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, at, body.decode()),
+    }
 
 
 def outcome(response: httpx.Response | BaseException) -> str:
@@ -87,7 +91,8 @@ async def send(
                 "X-Correlation-ID": f"demo-{run_id}-{index}",
             }
             if secret:
-                headers["X-Leadrouter-Signature"] = signature(secret, body)
+                msg_id = f"msg_demo_{run_id}_{index}"
+                headers |= signature_headers(secret, body, msg_id=msg_id, at=datetime.now(UTC))
             result: httpx.Response | BaseException
             try:
                 result = await client.post(url, content=body, headers=headers)
@@ -129,7 +134,7 @@ def demo(
         str | None,
         typer.Option(
             envvar="LEADROUTER_WEBHOOK_SECRET",
-            help="Sign each body (X-Leadrouter-Signature) with this secret.",
+            help="Sign each body the Standard Webhooks way with this `whsec_...` secret.",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the generated leads.")] = 1,

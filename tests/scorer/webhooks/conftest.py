@@ -13,6 +13,7 @@ from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.webhooks.config import (
     FacebookSettings,
+    GenericSettings,
     HubSpotSettings,
     SourceSettings,
     WebhookSettings,
@@ -76,7 +77,7 @@ def _source(campaign: str, **changes: Any) -> dict[str, Any]:
 def webhook_settings(graph_base_url: str, **changes: Any) -> WebhookSettings:
     settings = WebhookSettings(
         max_body_bytes=MAX_BODY,
-        generic=SourceSettings(),
+        generic=GenericSettings(),
         hubspot=HubSpotSettings(**_source("hubspot-campaign")),
         typeform=SourceSettings(
             **_source("typeform-campaign", campaigns={"lT4Z3j": "spring-typeform"})

@@ -8,7 +8,7 @@ import httpx
 from leadrouter_schemas import LeadReceived, decode_as, topics
 from leadrouter_scorer.app import create_app
 from leadrouter_scorer.settings import Settings
-from leadrouter_scorer.webhooks.config import SourceSettings
+from leadrouter_scorer.webhooks.config import GenericSettings, SourceSettings
 from tests.scorer.webhooks.conftest import MAX_BODY, SECRET, VERIFY_TOKEN, FakeGraph
 from tests.scorer.webhooks.samples import (
     as_json,
@@ -78,7 +78,7 @@ async def test_over_the_rate_limit_is_429_with_retry_after(
     scorer_settings: Settings, kafka: str, topic_prefix: str
 ) -> None:
     webhooks = scorer_settings.webhooks.model_copy(
-        update={"generic": SourceSettings(rate_limit_per_second=0.01, rate_limit_burst=2)}
+        update={"generic": GenericSettings(rate_limit_per_second=0.01, rate_limit_burst=2)}
     )
     settings = scorer_settings.model_copy(update={"webhooks": webhooks})
     body = fixture_json("generic.json")

@@ -11,6 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from pydantic import BaseModel, Field
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 log = logging.getLogger("crm_simulator")
 
@@ -54,7 +56,15 @@ def _summary(body: Any) -> str:
 
 
 def signature_valid(secret: str, request: Request, body: bytes, *, tolerance_s: int = 300) -> bool:
-    """The router's signed webhook (docs/crm.md): HMAC-SHA256 of ``timestamp.body``."""
+    """The router's signed webhook (docs/crm.md). A ``whsec_`` secret: Standard Webhooks,
+    verified by that project's own library, as a CRM would; another secret: the
+    deprecated ``X-Leadrouter-Signature`` (HMAC-SHA256 of ``timestamp.body``)."""
+    if secret.startswith("whsec_"):
+        try:
+            Webhook(secret).verify(body, dict(request.headers), json_parse=False)
+        except (WebhookVerificationError, ValueError):  # ValueError: a malformed header
+            return False
+        return True
     timestamp = request.headers.get("x-leadrouter-timestamp", "")
     header = request.headers.get("x-leadrouter-signature", "")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance_s:

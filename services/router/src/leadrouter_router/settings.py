@@ -1,8 +1,9 @@
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from leadrouter_runtime import standard_webhooks
 from leadrouter_runtime.settings import HttpSettings, KafkaSettings, LogSettings
 
 
@@ -42,8 +43,17 @@ class CrmSettings(BaseModel):
     token: SecretStr | None = Field(
         default=None, description="Bearer token: HubSpot private app, Salesforce OAuth, webhook."
     )
+    signing_secrets: list[SecretStr] = Field(
+        default_factory=list,
+        description="Standard Webhooks secrets (`whsec_<base64>`), current first: each "
+        "generic webhook carries `webhook-id`, `webhook-timestamp` and one `v1,<sig>` per "
+        "secret in `webhook-signature` (two during a rotation).",
+    )
     signing_secret: SecretStr | None = Field(
-        default=None, description="Signs generic webhooks (HMAC-SHA256) when set."
+        default=None,
+        description="Deprecated: also sign the old way, `X-Leadrouter-Signature: v1=<hex "
+        "HMAC-SHA256 of timestamp.body>` with `X-Leadrouter-Timestamp`, for receivers not "
+        "yet on Standard Webhooks.",
     )
     timeout_s: float = Field(default=10.0, gt=0, description="Read and write timeout.")
     connect_timeout_s: float = Field(default=5.0, gt=0)
@@ -51,6 +61,13 @@ class CrmSettings(BaseModel):
     max_concurrency: int = Field(default=8, ge=1, description="Requests in flight at most.")
     hubspot: HubSpotSettings = HubSpotSettings()
     salesforce: SalesforceSettings = SalesforceSettings()
+
+    @field_validator("signing_secrets")
+    @classmethod
+    def _standard_secrets(cls, secrets: list[SecretStr]) -> list[SecretStr]:
+        if any(standard_webhooks.key(secret) is None for secret in secrets):
+            raise ValueError("each signing secret must be whsec_ followed by base64")
+        return secrets
 
 
 class OutboxSettings(BaseModel):

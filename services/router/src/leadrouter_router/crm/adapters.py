@@ -14,6 +14,7 @@ from leadrouter_router.crm.answers import raise_for_answer
 from leadrouter_router.crm.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from leadrouter_router.platform.outbox import OutboxMessage, PermanentDeliveryError
 from leadrouter_router.settings import CrmSettings
+from leadrouter_runtime import standard_webhooks
 from leadrouter_schemas import LeadAssigned
 
 
@@ -83,7 +84,8 @@ def _owner(event: LeadAssigned, crm: str) -> str:
 
 
 class GenericWebhook:
-    """POST of the event as JSON to ``ROUTER_CRM__URL``, signed when a secret is set."""
+    """POST of the event as JSON to ``ROUTER_CRM__URL``, signed the Standard Webhooks way
+    when ``signing_secrets`` are set (and the deprecated way while ``signing_secret`` is)."""
 
     name = "generic"
 
@@ -101,8 +103,16 @@ class GenericWebhook:
             "X-Correlation-ID": message.headers.get("correlation-id", ""),
             **_bearer(self._settings),
         }
-        if self._settings.signing_secret is not None:
-            timestamp = int(self._clock())
+        timestamp = int(self._clock())
+        if self._settings.signing_secrets:
+            # Standard Webhooks; the id is the same on every retry (the assignment's).
+            headers |= standard_webhooks.headers(
+                self._settings.signing_secrets,
+                webhook_id=message.idempotency_key,
+                timestamp=timestamp,
+                body=body,
+            )
+        if self._settings.signing_secret is not None:  # deprecated scheme
             headers[TIMESTAMP_HEADER] = str(timestamp)
             headers[SIGNATURE_HEADER] = signature(
                 self._settings.signing_secret.get_secret_value(), timestamp, body

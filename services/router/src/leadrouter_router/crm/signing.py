@@ -1,8 +1,8 @@
-"""The generic webhook's signature: HMAC-SHA256 over ``timestamp + "." + body`` with a
-shared secret, sent as ``X-Leadrouter-Signature: v1=<hex>`` next to
-``X-Leadrouter-Timestamp`` (the scheme Stripe documents for its webhooks:
-https://docs.stripe.com/webhooks#verify-manually). The timestamp in the signed text
-lets a receiver refuse replays older than its tolerance.
+"""The generic webhook's deprecated signature, sent only while ``signing_secret`` is
+set: HMAC-SHA256 over ``timestamp + "." + body`` with a shared secret, as
+``X-Leadrouter-Signature: v1=<hex>`` next to ``X-Leadrouter-Timestamp`` (the scheme
+Stripe documents: https://docs.stripe.com/webhooks#verify-manually). Its successor is
+Standard Webhooks (``leadrouter_runtime.standard_webhooks``, ``signing_secrets``).
 """
 
 import hashlib

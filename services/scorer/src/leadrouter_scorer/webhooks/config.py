@@ -31,6 +31,19 @@ class SourceSettings(BaseModel):
         return self.secrets
 
 
+class GenericSettings(SourceSettings):
+    """Our generic format: signed the Standard Webhooks way when ``secrets`` are set."""
+
+    timestamp_tolerance_s: int = Field(
+        default=300, ge=1, description="Refuse requests signed longer ago or ahead (5 min)."
+    )
+    accept_legacy_signature: bool = Field(
+        default=False,
+        description="Deprecated: also accept `X-Leadrouter-Signature: sha256=<hex HMAC of the "
+        "body>` without a timestamp (replayable), for senders not yet on Standard Webhooks.",
+    )
+
+
 class HubSpotSettings(SourceSettings):
     timestamp_tolerance_s: int = Field(
         default=300, ge=1, description="HubSpot: reject requests signed longer ago (5 min)."
@@ -71,7 +84,7 @@ class WebhookSettings(BaseModel):
     )
     dedupe_max_entries: int = Field(default=100_000, ge=1)
 
-    generic: SourceSettings = SourceSettings()
+    generic: GenericSettings = GenericSettings()
     hubspot: HubSpotSettings = HubSpotSettings()
     typeform: SourceSettings = SourceSettings()
     google_ads: SourceSettings = SourceSettings()

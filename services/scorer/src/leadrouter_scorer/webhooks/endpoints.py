@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import uuid4
 
+import structlog
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from leadrouter_runtime import standard_webhooks
 from leadrouter_schemas import topics
 from leadrouter_scorer.state import ScorerState, scorer_state
 from leadrouter_scorer.webhooks import signatures
@@ -30,6 +32,8 @@ from leadrouter_scorer.webhooks.problems import Forbidden, Unauthorized, Unknown
 from leadrouter_scorer.webhooks.routing import WebhookRoute, webhook_gateway
 from leadrouter_scorer.webhooks.schemas import Accepted, GenericLead, Ignored
 
+log = structlog.get_logger(__name__)
+
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=WebhookRoute)
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -45,6 +49,7 @@ CampaignParam = Annotated[
     ),
 ]
 CorrelationHeader = Annotated[str | None, Header(description="Carried to every event.")]
+SignatureHeader = Annotated[str | None, Header(description="Standard Webhooks.")]
 TokenParam = Annotated[
     str | None, Query(description="The shared secret, for platforms that sign nothing.")
 ]
@@ -90,8 +95,11 @@ ACCEPTED: dict[str, Any] = {"status_code": status.HTTP_202_ACCEPTED, "response_m
     "/generic",
     **ACCEPTED,
     summary="Receive a campaign response in our generic JSON format",
-    description="Signed with `X-Leadrouter-Signature: sha256=<hex HMAC-SHA256 of the body>` "
-    "when secrets are set for `generic`; open otherwise.",
+    description="When secrets are set for `generic`, signed the Standard Webhooks way "
+    "(https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp` (within 5 "
+    "minutes) and `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>` with a "
+    "`whsec_` secret; open otherwise. `X-Leadrouter-Signature` alone (deprecated) only "
+    "while `accept_legacy_signature` is set.",
     responses=RESPONSES_POST,
     openapi_extra=request_body(JSON, GenericLead),
 )
@@ -100,14 +108,37 @@ async def receive_generic(
     gateway: Gateway,
     state: State,
     campaign_id: CampaignParam = None,
-    x_leadrouter_signature: Annotated[str | None, Header()] = None,
+    webhook_id: SignatureHeader = None,
+    webhook_timestamp: SignatureHeader = None,
+    webhook_signature: SignatureHeader = None,
+    x_leadrouter_signature: Annotated[
+        str | None, Header(deprecated=True, description="The old scheme, without a timestamp.")
+    ] = None,
     x_correlation_id: CorrelationHeader = None,
 ) -> Accepted:
     gateway.admit("generic")
     body = await gateway.read_body(request, media_types=JSON)
-    secrets = gateway.settings.generic.secrets_for(campaign_id)
-    if secrets and not signatures.hex_sha256_signature_valid(x_leadrouter_signature, body, secrets):
-        raise Unauthorized("The X-Leadrouter-Signature is missing or does not match.")
+    settings = gateway.settings.generic
+    secrets = settings.secrets_for(campaign_id)
+    if secrets:
+        verdict = standard_webhooks.verdict(
+            webhook_id=webhook_id,
+            timestamp=webhook_timestamp,
+            signature=webhook_signature,
+            body=body,
+            secrets=secrets,
+            now=datetime.now(UTC),
+            tolerance_s=settings.timestamp_tolerance_s,
+        )
+        legacy = (
+            verdict is standard_webhooks.Verdict.MISSING
+            and settings.accept_legacy_signature
+            and signatures.hex_sha256_signature_valid(x_leadrouter_signature, body, secrets)
+        )
+        if legacy:
+            log.warning("webhook.legacy_signature", source="generic", campaign_id=campaign_id)
+        elif verdict is not standard_webhooks.Verdict.VALID:
+            raise Unauthorized(verdict.value)
     return await _accept(
         "generic",
         [generic.submission(body)],

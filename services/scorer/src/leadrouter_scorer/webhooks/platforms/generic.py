@@ -1,4 +1,5 @@
-"""Our own JSON format (``GenericLead``), optionally signed with ``X-Leadrouter-Signature``."""
+"""Our own JSON format (``GenericLead``), signed the Standard Webhooks way when secrets
+are set (``signatures.standard_webhook_verdict``)."""
 
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
