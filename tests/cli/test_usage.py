@@ -25,6 +25,7 @@ COMMANDS = [
     ["simulate"],
     ["report"],
     ["report", "leakage"],
+    ["replay"],
 ]
 
 

@@ -5,7 +5,7 @@ Every sub-command has ``--help``; exit codes are in ``leadrouter_cli.errors``.
 
 import typer
 
-from leadrouter_cli import api, demo, model_commands, reports, services, topics_commands
+from leadrouter_cli import api, demo, model_commands, replay, reports, services, topics_commands
 
 app = typer.Typer(
     name="leadrouter",
@@ -33,3 +33,4 @@ app.command("simulate", rich_help_panel="Routing set-up")(api.simulate)
 
 app.add_typer(reports.report_app, name="report", rich_help_panel="Outcomes")
 app.add_typer(model_commands.model_app, name="model", rich_help_panel="Outcomes")
+app.command("replay", rich_help_panel="Outcomes")(replay.replay)

@@ -34,6 +34,8 @@ from leadrouter_router.platform.db import create_engine, migrate, ping, session_
 from leadrouter_router.platform.kafka_delivery import KafkaDeliverer
 from leadrouter_router.platform.outbox import Deliverer, OutboxRelay
 from leadrouter_router.rejections.handlers import rejections_consumer, rejections_group
+from leadrouter_router.replay.endpoints import router as replay_router
+from leadrouter_router.replay.jobs import ReplayJobs
 from leadrouter_router.reports.endpoints import router as reports_router
 from leadrouter_router.routing.endpoints import router as routing_router
 from leadrouter_router.routing.metrics import RoutingMetrics
@@ -83,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     produced_metrics = ProducerMetrics(registry, "router")
     consumer_metrics = ConsumerMetrics(registry, "router", produced=produced_metrics)
     lag = lag_gauge(registry, "router")
+    replays = ReplayJobs()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
         async with AsyncExitStack() as stack:
             engine = create_engine(settings.db.url, echo=settings.db.echo)
             stack.push_async_callback(engine.dispose)
+            stack.push_async_callback(replays.close)  # before the engine goes
             if settings.db.migrate_on_start:
                 await migrate(engine)
             sessions = session_factory(engine)
@@ -241,6 +245,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.http.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     app.state.routing_metrics = metrics
+    app.state.replays = replays
     app.state.outcome_metrics = outcome_metrics
 
     async def on_integrity_error(_: Request, exc: Exception) -> Response:
@@ -302,6 +307,7 @@ def create_app(settings: Settings) -> FastAPI:
         leads_router,
         outcomes_router,
         reports_router,
+        replay_router,
         ops_router,
         deliveries_router,
         routing_router,

@@ -378,6 +378,10 @@ class RoutingContext:
             )
         return found
 
+    def drop_statics(self) -> None:
+        """Forget the statics of past instants: a replay decides each lead at its own."""
+        self._statics.clear()
+
     def accounts_sharing_a_word(self, name: str) -> list[str]:
         """Normalised account names with a word in common with ``name``: the only ones
         a fuzzy match can reach (blocking keeps matching cheap with many accounts)."""
