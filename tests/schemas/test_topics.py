@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from leadrouter_runtime.topics import load_specs
+from leadrouter_runtime.topics import declared_specs, load_specs
 from leadrouter_schemas import EVENT_TYPES, header_values
 from leadrouter_schemas.generate import ROOT, outputs
 from leadrouter_schemas.topics import EVENT_HEADERS, TOPICS, dead_letter, declared
@@ -112,3 +112,8 @@ def test_the_asyncapi_parser_refuses_a_broken_reference(tmp_path: Path) -> None:
     result = _validate(broken)
     assert result.returncode == 1
     assert "invalid-ref" in result.stdout
+
+
+def test_the_topics_command_creates_the_same_topics_with_or_without_the_file() -> None:
+    # `python -m leadrouter_runtime.topics [FILE]`: the file is the declaration, written out.
+    assert declared_specs() == load_specs(ROOT / "deploy" / "kafka" / "topics.toml")
