@@ -42,7 +42,11 @@ BAD_QUERY: dict[int | str, dict[str, Any]] = {422: problem_entry("A query parame
 FROM_KAFKA: dict[int | str, dict[str, Any]] = {503: problem_entry("Kafka did not answer")}
 RETRY_AFTER_S = 5
 STATIC = files("leadrouter_router.ops") / "static"
-ASSETS: dict[str, str] = {"ops.js": "text/javascript", "ops.css": "text/css"}
+ASSETS: dict[str, str] = {
+    "ops.js": "text/javascript",
+    "calibration.js": "text/javascript",
+    "ops.css": "text/css",
+}
 
 router = APIRouter(tags=["ops"])
 

@@ -201,6 +201,7 @@ const SECTIONS = {
   "sla-breaches": showSlaBreaches,
   "sla-due": showSlaDue,
   decisions: showDecisions,
+  calibration: showCalibration,  // calibration.js
 };
 
 function showSectionError(id, error) {
