@@ -73,3 +73,15 @@ def document_problems(
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
     return openapi
+
+
+def add_problems(openapi: dict[str, Any], *, under: str, problems: Mapping[str, str]) -> None:
+    """Document ``problems`` (status -> description) on every operation whose path
+    starts with ``under``, where not documented already."""
+    for path, item in openapi.get("paths", {}).items():
+        if not path.startswith(under):
+            continue
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                for status, description in problems.items():
+                    operation["responses"].setdefault(status, _problem(description))

@@ -1,5 +1,6 @@
 """``create_app(settings)``: the scorer's HTTP app, wired with its Kafka clients at start-up."""
 
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from leadrouter_runtime.kafka import BatchConsumer, create_producer
 from leadrouter_runtime.lag import ConsumerLagProbe
 from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
-from leadrouter_runtime.openapi import document_problems
+from leadrouter_runtime.openapi import add_problems, document_problems
 from leadrouter_runtime.problems import install_problem_handlers
 from leadrouter_schemas import topics
 from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
@@ -28,7 +29,9 @@ from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.state import ScorerState
 from leadrouter_scorer.webhooks.endpoints import router as webhooks_router
 from leadrouter_scorer.webhooks.gateway import WebhookGateway
+from leadrouter_scorer.webhooks.limits import IntakeLimits
 from leadrouter_scorer.webhooks.metrics import WebhookMetrics
+from leadrouter_scorer.webhooks.openapi import EVERY_ROUTE
 
 log = structlog.get_logger(__name__)
 
@@ -111,6 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
                     title=app.title, version=app.version, summary=app.summary, routes=app.routes
                 )
             )
+            add_problems(app.openapi_schema, under="/v1/webhooks/", problems=EVERY_ROUTE)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -118,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestGuard)
     app.add_middleware(CorrelationIdMiddleware)
     app.state.webhooks = webhooks
+    app.state.intake_limits = IntakeLimits(settings.webhooks, monotonic=time.monotonic)
 
     def readiness() -> Mapping[str, ReadinessCheck]:
         state: ScorerState = app.state.scorer

@@ -22,7 +22,12 @@ class SourceSettings(BaseModel):
     campaigns: dict[str, str] = Field(
         default_factory=dict, description="The platform's form/campaign id -> our campaign id."
     )
-    rate_limit_per_second: float = Field(default=50.0, gt=0)
+    rate_limit_per_second: float | None = Field(
+        default=None,
+        gt=0,
+        description="Optional cap on all requests of this source, per process (429 past "
+        "it). Off by default: authentic traffic is bounded by `max_in_flight` only.",
+    )
     rate_limit_burst: int = Field(default=100, ge=1)
 
     def secrets_for(self, campaign_id: str | None) -> list[SecretStr]:
@@ -69,6 +74,19 @@ class WebhookSettings(BaseModel):
         description="Scheme and host the platforms call (e.g. https://leads.example.com), "
         "for signatures over the URL (HubSpot) behind a proxy; the request's URL if unset.",
     )
+    max_in_flight: int = Field(
+        default=512,
+        ge=1,
+        description="Requests being read, checked and published at once, per process; "
+        "past it 503 with Retry-After (decision 0103).",
+    )
+    unauthenticated_per_second: float = Field(
+        default=5.0,
+        gt=0,
+        description="Requests per source that fail authentication (or name no source), "
+        "per process, before they are answered 429.",
+    )
+    unauthenticated_burst: int = Field(default=50, ge=1)
     dedupe_ttl_s: float = Field(default=24 * 3600, gt=0)
     publish_timeout_s: float = Field(
         default=1.0,

@@ -70,10 +70,13 @@ class WebhookGateway:
             self._graph = None
 
     def admit(self, source: str) -> None:
-        """429 once the source's token bucket is empty (per process)."""
+        """429 once the source's token bucket is empty (per process), when the source has
+        a ``rate_limit_per_second`` (none by default: see ``webhooks.limits``)."""
         bucket = self._buckets.get(source)
         if bucket is None:
             settings = self.settings.source(source)
+            if settings.rate_limit_per_second is None:
+                return
             bucket = TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst)
             self._buckets[source] = bucket
         wait_s = bucket.take(self._monotonic())

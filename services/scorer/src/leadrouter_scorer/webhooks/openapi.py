@@ -24,12 +24,23 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _problem("The body is over the size limit"),
     415: _problem("The content type is not the one this platform sends"),
     422: _problem("The payload does not match its schema; `invalid-params` names each field"),
-    429: _problem("Over the source's rate limit; `Retry-After` says when to retry"),
-    503: _problem("Kafka (or the Graph API) did not answer; nothing was stored, send it again"),
+    429: _problem(
+        "Too many requests that failed authentication (or over an optional per-source "
+        "cap); `Retry-After` says when to retry"
+    ),
+    503: _problem(
+        "Saturated (as many requests in flight as the process takes), or Kafka (or the "
+        "Graph API) did not answer; nothing was stored: send it again after `Retry-After`"
+    ),
 }
 RESPONSES_POST: dict[int | str, dict[str, Any]] = {
     status: RESPONSES[status] for status in (400, 401, 413, 415, 422, 429, 503)
 }
+EVERY_ROUTE: dict[str, str] = {
+    "429": "Too many requests that failed authentication; `Retry-After` says when to retry",
+    "503": "Saturated: as many requests in flight as the process takes; retry after `Retry-After`",
+}
+"""What any webhook route may answer, whatever its method (see ``webhooks.limits``)."""
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:

@@ -25,6 +25,13 @@ class TooManyRequests(Problem):
     title = "Too many requests"
 
 
+class Saturated(Problem):
+    """As many requests are in flight as the process takes: the platform should retry."""
+
+    status = 503
+    title = "Intake saturated"
+
+
 class UnknownSource(Problem):
     status = 404
     title = "Unknown webhook source"

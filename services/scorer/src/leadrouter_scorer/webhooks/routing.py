@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from leadrouter_runtime.problems import Problem
 from leadrouter_scorer.webhooks.gateway import WebhookGateway
+from leadrouter_scorer.webhooks.limits import UNAUTHENTIC_STATUSES, IntakeLimits
 
 SOURCES = ("generic", "hubspot", "typeform", "google-ads", "facebook", "unbounce", "mailchimp")
 
@@ -18,6 +19,29 @@ SOURCES = ("generic", "hubspot", "typeform", "google-ads", "facebook", "unbounce
 def webhook_gateway(request: Request) -> WebhookGateway:
     gateway: WebhookGateway = request.app.state.webhooks
     return gateway
+
+
+def intake_limits(request: Request) -> IntakeLimits:
+    limits: IntakeLimits = request.app.state.intake_limits
+    return limits
+
+
+async def _limited(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    request: Request,
+    limits: IntakeLimits,
+    source: str,
+) -> Response:
+    """The handler's answer; a refusal for want of authentication becomes 429 once the
+    source's unauthenticated budget is spent."""
+    try:
+        return await handler(request)
+    except Exception as error:
+        if _status_of(error) in UNAUTHENTIC_STATUSES:
+            too_many = limits.unauthentic(source)
+            if too_many is not None:
+                raise too_many from error
+        raise
 
 
 def _status_of(error: Exception) -> int:
@@ -40,10 +64,12 @@ class WebhookRoute(APIRoute):
 
         async def observed(request: Request) -> Response:
             metrics = webhook_gateway(request).metrics
+            limits = intake_limits(request)
             started = time.perf_counter()
             status = 500
             try:
-                response = await handler(request)
+                with limits.slot():
+                    response = await _limited(handler, request, limits, source)
                 status = response.status_code
                 return response
             except Exception as error:
