@@ -2,11 +2,14 @@
 summary on stdout, every lead that would move in the CSV, nothing written."""
 
 import csv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
 from leadrouter_cli.errors import ExitCode
+from leadrouter_router.learning.service import fit_candidate
+from leadrouter_router.platform.db import create_engine, session_factory
 from tests.cli.conftest import invoke
 from tests.router.replay.support import TO_SOLO, history_to_replay
 
@@ -64,3 +67,40 @@ async def test_replay_refuses_what_it_cannot_do(tmp_path: Path) -> None:
         assert result.code == ExitCode.USAGE, (args, result)
         assert message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+async def test_replay_rescores_a_campaign_with_a_fitted_model_version(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'router.db'}"
+    await history_to_replay(url, leads=2400, days=90)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            fitted = await fit_candidate(
+                session, "spring-demo", actor="test", now=datetime.now(UTC)
+            )
+            assert fitted.version == "spring-demo-cal1"
+    finally:
+        await engine.dispose()
+    moved_csv = tmp_path / "moved.csv"
+
+    result = await invoke(
+        "replay",
+        "--since",
+        "91d",
+        "--model",
+        "spring-demo-cal1",
+        "--csv",
+        str(moved_csv),
+        "--database-url",
+        url,
+    )
+
+    assert result.code == 0, result
+    with moved_csv.open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert "(current policy, re-scored)" in result.stdout
+    assert "would move" in result.stdout
+    # Only the fitted campaign's leads are scored differently; grades move.
+    assert rows
+    assert {row["campaign_id"] for row in rows} == {"spring-demo"}
+    assert any("grade" in row["changes"] for row in rows)

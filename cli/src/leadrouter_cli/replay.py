@@ -59,14 +59,15 @@ def _policy_document(path: Path) -> Any:
         raise usage(f"--policy {path}: {where}: {first['msg']}") from error
 
 
-def rescoring(campaigns: Mapping[str, Any]) -> Any:
+def rescoring(campaigns: Mapping[str, Any], versions: Mapping[str, Any] | None = None) -> Any:
     """Scores a stored lead with its campaign's current model (the scorer's default
-    when it has none), as the scorer would have at the time it was received."""
+    when it has none), or with the fitted model version given for its campaign in
+    ``versions``, as the scorer would have at the time it was received."""
     from leadrouter_schemas import LeadScoredData, Score, ScoringModel
     from leadrouter_scorer.scoring.default_model import DEFAULT_MODEL
     from leadrouter_scorer.scoring.score import score
 
-    models: dict[str, ScoringModel] = {}
+    models: dict[str, ScoringModel] = dict(versions or {})
 
     def model_of(campaign_id: str) -> ScoringModel:
         if campaign_id not in models:
@@ -111,7 +112,8 @@ async def _replay(
             try:
                 rescore = None
                 if model is not None:
-                    rescore = rescoring(await repository.all_campaigns(session))
+                    versions = await _fitted_version(session, model)
+                    rescore = rescoring(await repository.all_campaigns(session), versions)
                 return await replay_window(
                     session,
                     since=since,
@@ -129,6 +131,24 @@ async def _replay(
         raise CliError(f"cannot reach the database: {error}", ExitCode.UNREACHABLE) from error
     finally:
         await engine.dispose()
+
+
+async def _fitted_version(session: Any, model: str) -> dict[str, Any]:
+    """``--model VERSION``: the fitted version for its campaign (``leadrouter model
+    fit``); ``current``: none, every campaign keeps its model."""
+    from leadrouter_router.learning import repository as learning
+    from leadrouter_schemas import ScoringModel
+
+    if model == CURRENT_MODEL:
+        return {}
+    row = await learning.by_version(session, model)
+    if row is None:
+        raise CliError(
+            f"--model: no model version {model!r}; `{CURRENT_MODEL}` or a version that"
+            " `leadrouter model fit CAMPAIGN` made",
+            ExitCode.USAGE,
+        )
+    return {row.campaign_id: ScoringModel.model_validate(row.model)}
 
 
 def _share(value: float | None) -> str:
@@ -205,7 +225,8 @@ def replay(
     model: Annotated[
         str | None,
         typer.Option(
-            help="Re-score with each campaign's scoring model as it is now (`current`);"
+            help="Re-score with each campaign's scoring model as it is now (`current`), or"
+            " with a fitted model version (`leadrouter model fit`) for its campaign;"
             " without it, leads keep the scores they were routed with."
         ),
     ] = None,
@@ -233,8 +254,6 @@ def replay(
         period = span(since)
     except ValueError as error:
         raise usage(f"--since: {error}") from error
-    if model is not None and model != CURRENT_MODEL:
-        raise usage(f"--model: only `{CURRENT_MODEL}` is known (model versions are not stored)")
     candidate = _policy_document(policy) if policy is not None else None
     url = database_url or Settings().db.url
     until = datetime.now(UTC)

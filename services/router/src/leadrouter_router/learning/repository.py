@@ -111,3 +111,8 @@ async def audit(session: AsyncSession, campaign_id: str) -> Sequence[ModelAuditR
         .order_by(ModelAuditRow.at.desc())
     )
     return result.all()
+
+
+async def by_version(session: AsyncSession, name: str) -> ModelVersionRow | None:
+    """A fitted version by its name (names are unique across campaigns)."""
+    return await session.scalar(select(ModelVersionRow).where(ModelVersionRow.version == name))
