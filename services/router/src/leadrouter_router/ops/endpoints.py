@@ -45,6 +45,7 @@ STATIC = files("leadrouter_router.ops") / "static"
 ASSETS: dict[str, str] = {
     "ops.js": "text/javascript",
     "calibration.js": "text/javascript",
+    "leakage.js": "text/javascript",
     "ops.css": "text/css",
 }
 

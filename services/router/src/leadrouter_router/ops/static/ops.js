@@ -195,6 +195,7 @@ async function showDecisions() {
 
 const SECTIONS = {
   funnel: (now) => Promise.all([showFunnel("funnel-hour", 1, now), showFunnel("funnel-day", 24, now)]),
+  leakage: (now) => window.showLeakage(now),
   topics: showTopics,
   "dead-letters": showDeadLetters,
   unassigned: showUnassigned,
