@@ -3,7 +3,7 @@ killed (SIGKILL) and started again: webhooks are answered 503 with Retry-After w
 the platforms' timeouts (not after the producer's 15 s), at once while Kafka is known
 unreachable, and accepted again once it is back.
 
-Platforms' documented timeouts (docs/decisions/0102): HubSpot's Webhooks API counts
+Platforms' documented timeouts (docs/decisions/0104): HubSpot's Webhooks API counts
 a notification as failed when the answer takes longer than 2 seconds
 (community.hubspot.com/t5/APIs-Integrations/Webhooks-response/td-p/277558, quoting
 the webhooks documentation; earlier 1 second); Typeform waits 30 seconds

@@ -92,7 +92,7 @@ class WebhookSettings(BaseModel):
         default=1.0,
         gt=0,
         description="How long a webhook waits for Kafka's acknowledgement before a 503: "
-        "below the platforms' own timeouts (docs/decisions/0102).",
+        "below the platforms' own timeouts (docs/decisions/0104).",
     )
     broker_down_retry_after_s: int = Field(
         default=10,
