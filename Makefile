@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := uv
 PYTEST_ARGS ?=
 
-.PHONY: setup test-tools run test lint format schemas kafka-fetch clean
+.PHONY: setup test-tools run test lint format schemas kafka-fetch clean fuzz
 
 setup:
 	@$(UV) --version 2>/dev/null | grep -q " $(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -31,6 +31,14 @@ lint:
 
 test: setup test-tools lint
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+# Both services fuzzed from their OpenAPI documents at length (make test runs a short
+# version): every answer must be documented and below 500. Figures per service printed.
+FUZZ_MAX_EXAMPLES ?= 100
+FUZZ_PHASES ?= examples,coverage,fuzzing
+fuzz: setup
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_PHASES=$(FUZZ_PHASES) \
+		$(UV) run --frozen pytest tests/api/test_openapi_fuzz.py -s --timeout=0 $(PYTEST_ARGS)
 
 format:
 	$(UV) run --frozen ruff check --fix .

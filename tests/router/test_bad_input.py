@@ -120,3 +120,13 @@ async def test_a_body_over_the_limit_is_a_413(client: httpx.AsyncClient) -> None
         headers={**ADMIN, "Content-Type": "application/json"},
     )
     assert_problem(response, 413)
+
+
+async def test_a_campaign_put_under_an_id_the_body_would_refuse_is_a_422(
+    client: httpx.AsyncClient,
+) -> None:
+    refused = await client.put("/v1/campaigns/%02", json={"name": "Odd"}, headers=ADMIN)
+    exported = await client.get("/v1/config", headers=ADMIN)
+
+    assert_problem(refused, 422)
+    assert exported.status_code == 200, exported.text

@@ -6,7 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from leadrouter_router.campaigns import repository, service
-from leadrouter_router.campaigns.schemas import CampaignBody, CampaignIn, CampaignList, CampaignOut
+from leadrouter_router.campaigns.schemas import (
+    CAMPAIGN_ID_MAX_LENGTH,
+    CAMPAIGN_ID_PATTERN,
+    CampaignBody,
+    CampaignIn,
+    CampaignList,
+    CampaignOut,
+)
 from leadrouter_router.errors import Conflict
 from leadrouter_router.platform.auth import AUTH_RESPONSES, CONFLICT, NOT_FOUND, require
 from leadrouter_router.platform.routes import ResourceRoute
@@ -16,7 +23,9 @@ from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
 READ = [Depends(require("read"))]
 ADMIN = [Depends(require("admin"))]
 WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES}
-CampaignId = Annotated[str, Path(max_length=200)]
+CampaignId = Annotated[
+    str, Path(min_length=1, max_length=CAMPAIGN_ID_MAX_LENGTH, pattern=CAMPAIGN_ID_PATTERN)
+]
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=ResourceRoute)
 

@@ -75,8 +75,15 @@ class CampaignBody(Input):
     sla: Sla = Sla()
 
 
+CAMPAIGN_ID_MAX_LENGTH = 200
+CAMPAIGN_ID_PATTERN = r"^[A-Za-z0-9._:-]+$"
+"""What a campaign id may be, wherever one is given (body, path): declared once."""
+
+
 class CampaignIn(CampaignBody):
-    campaign_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
+    campaign_id: str = Field(
+        min_length=1, max_length=CAMPAIGN_ID_MAX_LENGTH, pattern=CAMPAIGN_ID_PATTERN
+    )
 
 
 class CampaignOut(BaseModel):
