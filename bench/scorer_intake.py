@@ -18,8 +18,7 @@ only; the scorer is stopped and the topics deleted afterwards.
 
 import argparse
 import asyncio
-import hashlib
-import hmac
+import base64
 import json
 import os
 import statistics
@@ -33,11 +32,13 @@ from pathlib import Path
 
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
+from pydantic import SecretStr
 
+from leadrouter_runtime import standard_webhooks
 from leadrouter_runtime.topics import ensure_topics, load_specs
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "bench-secret-" + uuid.uuid4().hex
+SECRET = "whsec_" + base64.b64encode(os.urandom(24)).decode()
 
 
 def signed_lead(n: int) -> tuple[bytes, dict[str, str]]:
@@ -50,8 +51,10 @@ def signed_lead(n: int) -> tuple[bytes, dict[str, str]]:
             "answers": {"interest": "demo"},
         }
     ).encode()
-    mac = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return body, {"Content-Type": "application/json", "X-Leadrouter-Signature": f"sha256={mac}"}
+    signed = standard_webhooks.headers(
+        [SecretStr(SECRET)], webhook_id=f"msg_{n}", timestamp=int(time.time()), body=body
+    )
+    return body, {"Content-Type": "application/json", **signed}
 
 
 async def closed_loop(url: str, *, concurrency: int, seconds: float) -> None:
@@ -82,8 +85,7 @@ async def closed_loop(url: str, *, concurrency: int, seconds: float) -> None:
     )
 
 
-async def offered_load(url: str, *, rate: float, leads: int) -> None:
-    statuses: Counter[int] = Counter()
+async def offered_load(url: str, *, rate: float, leads: int, statuses: Counter[int]) -> None:
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
 
@@ -145,6 +147,8 @@ async def main_async(args: argparse.Namespace) -> None:
             [sys.executable, "-m", "leadrouter_scorer"], env=env, stdout=log, stderr=log
         )
         base = f"http://127.0.0.1:{port}"
+        # Bounded: the offered load ends when its leads are sent and answered, or here.
+        deadline_s = args.seconds + args.leads / args.offered + 60
         try:
             async with httpx.AsyncClient(timeout=2) as client:
                 for _ in range(600):
@@ -159,7 +163,17 @@ async def main_async(args: argparse.Namespace) -> None:
             url = f"{base}/v1/webhooks/generic"
             await closed_loop(url, concurrency=args.concurrency, seconds=args.seconds)
             if args.leads:
-                await offered_load(url, rate=args.offered, leads=args.leads)
+                statuses: Counter[int] = Counter()
+                try:
+                    await asyncio.wait_for(
+                        offered_load(url, rate=args.offered, leads=args.leads, statuses=statuses),
+                        deadline_s,
+                    )
+                except TimeoutError:
+                    print(
+                        f"offered load: not all answered within {deadline_s:.0f} s; answers "
+                        f"so far {dict(sorted(statuses.items(), key=str))}"
+                    )
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -18,6 +18,8 @@ def running_system(
     tmp_path: Path,
     *,
     router_env: Mapping[str, str] | None = None,
+    scorer_env: Mapping[str, str] | None = None,
+    crm_env: Mapping[str, str] | None = None,
 ) -> Iterator[dict[str, str]]:
     """The CRM simulator, the scorer and the router; their URLs and the logs' folder.
     Each must stop cleanly on SIGTERM."""
@@ -30,7 +32,7 @@ def running_system(
     processes = [
         ServiceProcess(
             "leadrouter_crm_simulator",
-            {"CRM_SIMULATOR_PORT": str(ports["crm"])},
+            {"CRM_SIMULATOR_PORT": str(ports["crm"]), **(crm_env or {})},
             tmp_path / "crm.log",
         ),
         ServiceProcess(
@@ -42,6 +44,7 @@ def running_system(
                 "SCORER_ACCEPT_UNKNOWN_CAMPAIGNS": "true",
                 "SCORER_LOG__JSON": "true",
                 **{f"SCORER_KAFKA__{k}": v for k, v in kafka_env.items()},
+                **(scorer_env or {}),
             },
             tmp_path / "scorer.log",
         ),
