@@ -103,6 +103,28 @@ def test_each_point_of_the_candidate_names_its_rule_and_the_scorer_agrees() -> N
         }
 
 
+def test_the_candidate_keeps_the_shares_of_mqls_and_grades_on_the_training_leads() -> None:
+    fitted = _fitted("spring-demo")
+    stories = _closed("spring-demo")
+    train, _ = split([example(s) for s in stories])
+    model = fitted.model
+    hits = {e.received_at: (*e.hits, f"{SOURCE_RULE}: {e.source}") for e in train}
+    after = [candidate_score(model, hits[e.received_at]) for e in train]
+    before = [e.score for e in train]
+
+    def share(values: list[int], threshold: int) -> float:
+        return sum(v >= threshold for v in values) / len(values)
+
+    assert model.mql_threshold != DEFAULT_MODEL.mql_threshold or model.grade_thresholds != (
+        DEFAULT_MODEL.grade_thresholds
+    )
+    pairs = [(model.mql_threshold, DEFAULT_MODEL.mql_threshold)]
+    pairs += list(zip(model.grade_thresholds, DEFAULT_MODEL.grade_thresholds, strict=True))
+    for new, old in pairs:
+        assert share(after, new) <= share(before, old)
+        assert share(after, new) > share(before, old) - 0.05
+
+
 def test_calibration_is_never_lower_for_a_higher_score() -> None:
     table = _fitted("whitepaper-2026").calibration
     assert len(table) == 101

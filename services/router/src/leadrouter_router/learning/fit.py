@@ -162,7 +162,9 @@ def fit(examples: Sequence[Example], current: ScoringModel, *, version: str) -> 
     def scores(rows: Sequence[Example]) -> NDArray[np.float64]:
         return np.array([candidate_score(model, _hits(e, adds_source)) for e in rows], dtype=float)
 
-    calibration = _calibration(scores(train), y_train)
+    train_scores = scores(train)
+    model = _same_shares(model, current, train_scores, [e.score for e in train])
+    calibration = _calibration(train_scores, y_train)
     y_test = np.array([e.won for e in test], dtype=float)
     candidate_scores = scores(test)
     as_scored, _ = evaluate_scores(
@@ -247,6 +249,37 @@ def _points(
             "rules": rules,
             "fit_weight": round(fit_weight, 3),
             "origin": "calibrated",
+        }
+    )
+
+
+def _threshold(scores: NDArray[np.float64], share: float) -> int:
+    """The lowest score that at most ``share`` of ``scores`` reach or pass."""
+    for value in range(101):
+        if float((scores >= value).mean()) <= share:
+            return value
+    return 100
+
+
+def _same_shares(
+    model: ScoringModel,
+    current: ScoringModel,
+    scores: NDArray[np.float64],
+    stored: Sequence[int],
+) -> ScoringModel:
+    """Grade and MQL thresholds that give, on the training leads, the shares of A, B
+    and C leads and of MQLs that the current model gave: Sales gets as many MQLs as
+    before, better chosen, and a promotion does not flood or starve anyone."""
+    before = np.array(stored, dtype=float)
+
+    def matched(old: int) -> int:
+        return _threshold(scores, float((before >= old).mean()))
+
+    a, b, c = current.grade_thresholds
+    return model.model_copy(
+        update={
+            "grade_thresholds": (matched(a), matched(b), matched(c)),
+            "mql_threshold": matched(current.mql_threshold),
         }
     )
 
