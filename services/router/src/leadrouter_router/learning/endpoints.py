@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
+from leadrouter_router.campaigns.endpoints import CampaignId
 from leadrouter_router.learning import repository, service
 from leadrouter_router.learning.schemas import (
     AuditList,
@@ -24,7 +25,6 @@ from leadrouter_router.platform.auth import (
 from leadrouter_router.state import Session, router_state
 from leadrouter_runtime.problems import NotFound
 
-CampaignId = Annotated[str, Path(max_length=200)]
 Version = Annotated[str, Path(max_length=200)]
 Admin = Annotated[Caller, Depends(require("admin"))]
 READ = [Depends(require("read"))]
