@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from leadrouter_router.app import create_app
 from leadrouter_router.settings import Settings
 from tests.router.api_support import CRM, READ
@@ -19,9 +21,13 @@ async def test_the_funnel_reports_a_period_of_a_campaign(
         won = await assigned_lead(client, kafka, topic_prefix)
         await assigned_lead(client, kafka, topic_prefix)
         other = await assigned_lead(client, kafka, topic_prefix, campaign_id="autumn-demo")
+        # The CRM's own time of the first touch: 90 s after the assignment, so that the
+        # funnel's time to first touch has one value it must report exactly.
+        assigned_at = datetime.fromisoformat(won["assignments"][0]["assigned_at"])
+        touched_at = (assigned_at + timedelta(seconds=90)).isoformat()
         for action, body in (
             ("accept", {}),
-            ("activity", {"channel": "meeting"}),
+            ("activity", {"channel": "meeting", "occurred_at": touched_at}),
             ("outcome", {"outcome": "won", "value": 900, "currency": "EUR"}),
         ):
             answer = await client.post(
@@ -77,8 +83,11 @@ async def test_the_funnel_reports_a_period_of_a_campaign(
     }
     assert funnel["rates"]["won"] == 0.5
     assert funnel["time_to_assign"]["count"] == 2
-    assert funnel["time_to_first_touch"]["count"] == 1
-    assert funnel["time_to_first_touch"]["p50_s"] >= 0
+    assert funnel["time_to_first_touch"] == {
+        "count": 1,
+        "p50_s": pytest.approx(90.0, abs=0.001),
+        "p90_s": pytest.approx(90.0, abs=0.001),
+    }
     assert sum(p["assignments"] for p in body["salespeople"]) == 2
     assert sum(p["won"] for p in body["salespeople"]) == 1
     (demo,) = [p for p in body["pools"] if p["pool"] == won["assignments"][0]["pool"]]
