@@ -100,9 +100,10 @@ def test_the_tally_moves_only_what_the_candidate_changes() -> None:
     assert changed.outcomes_of_moved == {"open": 1}
     loads = {row.salesperson_id: (row.before, row.after) for row in changed.loads([ANA.id])}
     assert loads == {ANA.id: (1, 2), BEN.id: (2, 1)}
-    before, after = changed.exposure("before"), changed.exposure("after")
-    assert (before.with_target, before.deferred) == (3, 1)  # the night lead waits for Ana
-    assert (after.with_target, after.deferred) == (3, 1)  # Thursday 11:00 is in her hours
-    assert before.p50_minutes_to_deadline == 30
-    assert before.p90_minutes_to_deadline is not None
-    assert before.p90_minutes_to_deadline > 600  # Monday 21:00 to Tuesday 09:30
+    exposed, candidate_exposed = changed.exposure("before"), changed.exposure("after")
+    assert (exposed.with_target, exposed.deferred) == (3, 1)  # the night lead waits for Ana
+    # Thursday 11:00 is within Ana's hours: nothing more deferred.
+    assert (candidate_exposed.with_target, candidate_exposed.deferred) == (3, 1)
+    assert exposed.p50_minutes_to_deadline == 30
+    assert exposed.p90_minutes_to_deadline is not None
+    assert exposed.p90_minutes_to_deadline > 600  # Monday 21:00 to Tuesday 09:30
