@@ -90,6 +90,10 @@ def test_each_point_of_the_candidate_names_its_rule_and_the_scorer_agrees() -> N
     assert points["timeline: buying now"] > points["timeline: within months"] > 0
     assert points["role and seniority: student"] < 0
     assert points[f"{SOURCE_RULE}: hubspot"] > points[f"{SOURCE_RULE}: facebook"]
+    # Every lead of the campaign is a demo request: the other campaign types were never
+    # seen, and get no points.
+    assert points["campaign type: event or webinar"] == 0
+    assert points["campaign type: content campaign"] == 0
     for story in _closed("spring-demo")[:300]:
         lead = story.data.lead
         assert lead.received_at is not None

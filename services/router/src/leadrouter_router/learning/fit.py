@@ -195,9 +195,11 @@ def _shifted(
         names = sorted({case_name(rule, case) for case in rule.cases})
         hit = x[:, [column[n] for n in names]].sum(axis=1)
         if len(hit) and hit.min() >= 1:
-            lowest = min(weights[n] for n in names)
+            seen = [n for n in names if x[:, column[n]].any()]
+            lowest = min(weights[n] for n in seen)
             for name in names:
-                shifted[name] = weights[name] - lowest
+                # A case no training lead hit has no evidence: no points.
+                shifted[name] = weights[name] - lowest if name in seen else 0.0
     return shifted
 
 
