@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := uv
 PYTEST_ARGS ?=
 
-.PHONY: setup test-tools run test lint format schemas kafka-fetch clean fuzz
+.PHONY: setup test-tools run test chaos lint format schemas kafka-fetch clean fuzz
 
 setup:
 	@$(UV) --version 2>/dev/null | grep -q " $(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -39,6 +39,13 @@ FUZZ_PHASES ?= examples,coverage,fuzzing
 fuzz: setup
 	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_PHASES=$(FUZZ_PHASES) \
 		$(UV) run --frozen pytest tests/api/test_openapi_fuzz.py -s --timeout=0 $(PYTEST_ARGS)
+
+# The chaos suite's long run (docs/reliability.md): at least 100 faults under
+# steady load, then the set checker; it starts (and removes) a broker and a
+# PostgreSQL cluster of its own on free loopback ports. CHAOS_ARGS="--seed 5".
+CHAOS_ARGS ?=
+chaos: setup
+	$(UV) run --frozen python -m leadrouter_chaos --profile long $(CHAOS_ARGS)
 
 format:
 	$(UV) run --frozen ruff check --fix .

@@ -1,5 +1,6 @@
 """The simulator's HTTP API: what the router posts, and what tests read back."""
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -7,12 +8,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Query, Request, Response
 from pydantic import BaseModel, Field
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
+
+from leadrouter_crm_simulator.faults import FaultMode, FaultState
 
 log = logging.getLogger("crm_simulator")
 
@@ -34,12 +37,50 @@ class FailureMode(BaseModel):
     retry_after: str | None = None
 
 
+class LedgerEntry(BaseModel):
+    """One request in a compact form (no body): what the chaos checker reads."""
+
+    seq: int
+    received_at: datetime
+    idempotency_key: str | None
+    lead_id: str | None
+    assignment_id: str | None
+    salesperson_id: str | None
+    answered: int
+    recorded: bool = Field(description="This request changed the CRM (a new key).")
+
+
 @dataclass
 class CrmRecord:
     requests: list[ReceivedRequest] = field(default_factory=list)
     assignments: dict[str, Any] = field(default_factory=dict)
     failures_left: int = 0
     failure: FailureMode | None = None
+    faults: FaultState = field(default_factory=FaultState)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+
+    def note(self, key: str | None, body: Any, answered: int, *, recorded: bool) -> None:
+        data = body.get("data") if isinstance(body, dict) else None
+        data = data if isinstance(data, dict) else {}
+        salesperson = data.get("salesperson")
+        self.ledger.append(
+            LedgerEntry(
+                seq=len(self.ledger),
+                received_at=datetime.now(UTC),
+                idempotency_key=key,
+                lead_id=_text(data.get("lead_id")),
+                assignment_id=_text(data.get("assignment_id")),
+                salesperson_id=_text(salesperson.get("id"))
+                if isinstance(salesperson, dict)
+                else None,
+                answered=answered,
+                recorded=recorded,
+            )
+        )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _summary(body: Any) -> str:
@@ -91,18 +132,31 @@ def create_app(signing_secret: str | None = None) -> FastAPI:
         except ValueError:
             body = raw.decode(errors="replace")
         key = request.headers.get("idempotency-key")
-        status = 200
+        fault = None
+        headers = {}
+        recorded = False
         if signing_secret is not None and not signature_valid(signing_secret, request, raw):
             status = 401
         elif record.failure is not None and record.failures_left > 0:
             record.failures_left -= 1
             status = record.failure.status
-        elif key is not None and key in record.assignments:
-            status = 200
+            if record.failure.retry_after:
+                headers["Retry-After"] = record.failure.retry_after
+        elif (fault := record.faults.take()) is not None and fault.kind == "error":
+            status = fault.status
+        elif fault is not None and fault.kind == "rate_limit":
+            status = 429
+            headers["Retry-After"] = str(fault.retry_after_s)
         else:
-            status = 201
-            record.assignments[key or f"no-key-{len(record.requests)}"] = body
-            log.info("CRM received assignment: %s", _summary(body))
+            if fault is not None and fault.kind == "slow":
+                await asyncio.sleep(fault.delay_s)
+            if key is not None and key in record.assignments:
+                status = 200
+            else:
+                status, recorded = 201, True
+                record.assignments[key or f"no-key-{len(record.requests)}"] = body
+                log.info("CRM received assignment: %s", _summary(body))
+        record.note(key, body, status, recorded=recorded)
         record.requests.append(
             ReceivedRequest(
                 received_at=datetime.now(UTC),
@@ -113,9 +167,9 @@ def create_app(signing_secret: str | None = None) -> FastAPI:
                 answered=status,
             )
         )
-        headers = {}
-        if status >= 400 and record.failure is not None and record.failure.retry_after:
-            headers["Retry-After"] = record.failure.retry_after
+        if fault is not None and fault.kind == "hang":
+            # Recorded already: the answer is what gets lost.
+            await asyncio.sleep(fault.delay_s)
         return Response(
             content=json.dumps({"status": status}),
             status_code=status,
@@ -131,9 +185,28 @@ def create_app(signing_secret: str | None = None) -> FastAPI:
     async def assignments() -> dict[str, Any]:
         return record.assignments
 
+    @app.get("/ledger")
+    async def ledger(
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> list[LedgerEntry]:
+        """Every request in arrival order, without bodies, a page at a time."""
+        return record.ledger[offset : offset + limit]
+
     @app.put("/control/failure")
     async def fail(mode: FailureMode) -> FailureMode:
         record.failure, record.failures_left = mode, mode.count
+        return mode
+
+    @app.get("/control/faults")
+    async def current_fault() -> FaultMode:
+        return record.faults.mode
+
+    @app.put("/control/faults")
+    async def set_fault(mode: FaultMode) -> FaultMode:
+        """Play ``mode`` from now on (``{"kind": "none"}`` ends it); see faults.py."""
+        record.faults.set(mode)
+        log.info("CRM fault set: %s", mode.model_dump_json())
         return mode
 
     return app
