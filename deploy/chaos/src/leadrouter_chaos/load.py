@@ -16,8 +16,10 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
+from standardwebhooks.webhooks import Webhook
 
 from leadrouter_chaos.checker import Acked
 from leadrouter_chaos.profiles import Profile
@@ -29,10 +31,20 @@ MAX_IN_FLIGHT = 200
 RESEND_FOR_S = 120.0
 
 
-def signed(body: bytes, secret: str) -> dict[str, str]:
-    """Our generic webhook's signature (docs/webhooks.md): hex HMAC-SHA256 of the body."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"content-type": "application/json", "x-leadrouter-signature": f"sha256={digest}"}
+def signed(body: bytes, secret: str, *, webhook_id: str) -> dict[str, str]:
+    """Signed both ways, so that either check of the generic webhook passes: Standard
+    Webhooks (https://www.standardwebhooks.com, with that project's library; the id is
+    the delivery's, the same on every resend) and the older ``X-Leadrouter-Signature``
+    (hex HMAC-SHA256 of the body, docs/webhooks.md)."""
+    now = datetime.now(UTC)
+    legacy = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {
+        "content-type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(webhook_id, now, body.decode()),
+        "x-leadrouter-signature": f"sha256={legacy}",
+    }
 
 
 @dataclass
@@ -132,7 +144,7 @@ class Load:
             answer = await http.post(
                 f"{scorer}/v1/webhooks/generic",
                 content=body,
-                headers={**signed(body, self.secret), "x-correlation-id": cid},
+                headers={**signed(body, self.secret, webhook_id=cid), "x-correlation-id": cid},
                 timeout=httpx.Timeout(20, connect=2),
             )
         except httpx.TransportError:

@@ -142,6 +142,8 @@ class Broker:
             "KAFKA_PORT": str(self.port),
             "KAFKA_DATA_DIR": str(self.data_dir),
             "KAFKA_HEAP_OPTS": "-Xms128m -Xmx384m",
+            # A JVM restarted on a busy machine under load: more than the default minute.
+            "KAFKA_START_TIMEOUT": "150",
         }
 
     @property
@@ -184,7 +186,12 @@ class Postgres:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"PG_PORT": str(self.port), "PG_DATABASE": self.database, "PG_FAST": "1"}
+        return {
+            "PG_PORT": str(self.port),
+            "PG_DATABASE": self.database,
+            "PG_FAST": "1",
+            "PG_START_TIMEOUT": "150",
+        }
 
     @property
     def dsn(self) -> str:

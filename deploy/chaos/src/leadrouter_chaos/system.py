@@ -2,6 +2,7 @@
 own, the CRM simulator, two scorers, two routers (and a third for rebalances)."""
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -81,7 +82,10 @@ class Keys:
 
     admin: str = field(default_factory=lambda: secrets.token_hex(16))
     crm: str = field(default_factory=lambda: secrets.token_hex(16))
-    webhook: str = field(default_factory=lambda: secrets.token_hex(16))
+    webhook: str = field(
+        default_factory=lambda: "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    )
+    """Of the Standard Webhooks form (``whsec_`` + base64 of the key)."""
 
 
 @dataclass
