@@ -14,6 +14,8 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from leadrouter_chaos.processes import ROOT, ChaosError
 from leadrouter_chaos.profiles import PROFILES
 from leadrouter_chaos.runner import Outcome, run, save, table
@@ -34,8 +36,11 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     try:
         outcome = asyncio.run(_interruptible(run(profile, workdir)))
-    except ChaosError as error:
-        print(f"chaos: the run could not go on: {error}", file=sys.stderr)
+    except (ChaosError, httpx.HTTPError, OSError) as error:
+        print(f"chaos: the run could not go on: {error!r}", file=sys.stderr)
+        return 2
+    except asyncio.CancelledError:
+        print("chaos: interrupted; everything it started is stopped", file=sys.stderr)
         return 2
     for line in table(outcome):
         print(line)

@@ -161,8 +161,17 @@ class Chaos:
         }
 
     async def set_crm_fault(self, mode: dict[str, Any]) -> None:
-        answer = await self.http.put(f"{self.system.crm_url}/control/faults", json=mode)
-        answer.raise_for_status()
+        # A kept-alive connection the simulator closed meanwhile fails the first try.
+        for attempt in range(5):
+            try:
+                answer = await self.http.put(f"{self.system.crm_url}/control/faults", json=mode)
+            except httpx.TransportError:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.5)
+                continue
+            answer.raise_for_status()
+            return
 
     async def _reject_some(self, ends: float) -> None:
         """Reject leads assigned lately (their first delivery is likely still being

@@ -1,6 +1,7 @@
 """What every party saw, read at the end: the router's database, the topics (read
 whole, from the beginning) and the CRM's ledger. Reading only; nothing is judged here."""
 
+import asyncio
 import json
 import time
 from collections import defaultdict
@@ -99,10 +100,7 @@ def _correlation_id(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -
 async def crm_ledger(crm_url: str, http: httpx.AsyncClient) -> list[CrmRequest]:
     ledger: list[CrmRequest] = []
     while True:
-        answer = await http.get(
-            f"{crm_url}/ledger", params={"offset": len(ledger), "limit": LEDGER_PAGE}, timeout=30
-        )
-        answer.raise_for_status()
+        answer = await _get(http, f"{crm_url}/ledger", offset=len(ledger), limit=LEDGER_PAGE)
         page = answer.json()
         ledger += [
             CrmRequest(
@@ -117,6 +115,20 @@ async def crm_ledger(crm_url: str, http: httpx.AsyncClient) -> list[CrmRequest]:
         ]
         if len(page) < LEDGER_PAGE:
             return ledger
+
+
+async def _get(http: httpx.AsyncClient, url: str, **params: int) -> httpx.Response:
+    for attempt in range(5):
+        try:
+            answer = await http.get(url, params=params, timeout=30)
+        except httpx.TransportError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.5)
+            continue
+        answer.raise_for_status()
+        return answer
+    raise AssertionError("unreachable")
 
 
 async def partitions(bootstrap: str) -> dict[str, list[int]]:
