@@ -74,6 +74,48 @@ def _message(topic: Topic, event: type[Event]) -> dict[str, Any]:
     }
 
 
+def _raw_message_id(topic: Topic) -> str:
+    assert topic.raw is not None
+    return _camel(topic.raw.name, *(["dead", "letter"] if topic.dead_letter_of else []))
+
+
+def _raw_headers_id(topic: Topic) -> str:
+    return "quarantineHeaders" if topic.dead_letter_of else "webhookDeliveryHeaders"
+
+
+def _raw_message(topic: Topic) -> dict[str, Any]:
+    """A topic of raw bytes: the payload is whatever the platform sent."""
+    assert topic.raw is not None
+    return {
+        "name": topic.raw.name,
+        "title": topic.raw.title,
+        "summary": topic.raw.description,
+        "headers": {"$ref": f"#/components/schemas/{_raw_headers_id(topic)}"},
+        "payload": {"description": topic.raw.description},
+        "bindings": {
+            "kafka": {
+                "key": {"type": "string", "description": topic.key},
+                "bindingVersion": KAFKA_BINDING,
+            }
+        },
+    }
+
+
+def _message_ids(topic: Topic) -> list[str]:
+    if topic.raw is not None:
+        return [_raw_message_id(topic)]
+    return [_message_id(e, dead_letter=bool(topic.dead_letter_of)) for e in topic.events]
+
+
+def _messages(topic: Topic) -> dict[str, dict[str, Any]]:
+    if topic.raw is not None:
+        return {_raw_message_id(topic): _raw_message(topic)}
+    return {
+        _message_id(e, dead_letter=bool(topic.dead_letter_of)): _message(topic, e)
+        for e in topic.events
+    }
+
+
 def _channel(topic: Topic) -> dict[str, Any]:
     config: dict[str, Any] = {
         "cleanup.policy": ["compact" if topic.compacted else "delete"],
@@ -83,16 +125,12 @@ def _channel(topic: Topic) -> dict[str, Any]:
     if topic.tombstone:
         description += f" A tombstone (null value) means {topic.tombstone}."
     description += f" Key: {topic.key}."
-    dead = bool(topic.dead_letter_of)
     return {
         "address": topic.name,
         "title": topic.name,
         "description": description,
         "messages": {
-            _message_id(e, dead_letter=dead): {
-                "$ref": f"#/components/messages/{_message_id(e, dead_letter=dead)}"
-            }
-            for e in topic.events
+            message: {"$ref": f"#/components/messages/{message}"} for message in _message_ids(topic)
         },
         "bindings": {
             "kafka": {
@@ -107,10 +145,7 @@ def _channel(topic: Topic) -> dict[str, Any]:
 def _operations(topic: Topic) -> dict[str, Any]:
     channel = _channel_id(topic)
     messages = [
-        {"$ref": f"#/channels/{channel}/messages/{message}"}
-        for message in (
-            _message_id(e, dead_letter=bool(topic.dead_letter_of)) for e in topic.events
-        )
+        {"$ref": f"#/channels/{channel}/messages/{message}"} for message in _message_ids(topic)
     ]
     out: dict[str, Any] = {}
     for action, who in (("send", topic.producers), ("receive", topic.consumers)):
@@ -125,8 +160,9 @@ def _operations(topic: Topic) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The AsyncAPI document as a mapping."""
-    dead_letter_headers = next(t.headers for t in TOPICS if t.dead_letter_of)
+    dead_letter_headers = next(t.headers for t in TOPICS if t.dead_letter_of and not t.raw)
     event_headers = next(t.headers for t in TOPICS if not t.dead_letter_of)
+    raw_headers = {_raw_headers_id(t): _headers_schema(t.headers) for t in TOPICS if t.raw}
     return {
         "asyncapi": "3.0.0",
         "info": {
@@ -151,12 +187,9 @@ def document() -> dict[str, Any]:
             "schemas": {
                 "eventHeaders": _headers_schema(event_headers),
                 "deadLetterHeaders": _headers_schema(dead_letter_headers),
+                **raw_headers,
             },
-            "messages": {
-                _message_id(e, dead_letter=bool(t.dead_letter_of)): _message(t, e)
-                for t in TOPICS
-                for e in t.events
-            },
+            "messages": {k: v for t in TOPICS for k, v in _messages(t).items()},
         },
     }
 

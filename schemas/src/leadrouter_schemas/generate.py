@@ -43,6 +43,9 @@ def topics_toml() -> str:
 
 
 def _events(topic: Topic) -> str:
+    if topic.raw is not None:
+        headers = ", ".join(f"`{h.name}`" for h in topic.headers)
+        return f"the webhook request's bytes as sent; {headers}"
     if topic.dead_letter_of:
         return "the original record as it was; " + ", ".join(f"`{h.name}`" for h in topic.headers)
     events = ", ".join(

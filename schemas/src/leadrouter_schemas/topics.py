@@ -37,6 +37,11 @@ LEADS_REJECTED: Final = "leads.rejected"
 LEADS_ASSIGNED: Final = "leads.assigned"
 LEADS_OUTCOMES: Final = "leads.outcomes"
 CAMPAIGNS_CONFIG: Final = "config.campaigns"
+# Authentic webhook deliveries as they came (raw body, platform, content type): the
+# scorer maps them to leads.received. Its dead-letter topic is the quarantine, where
+# the webhook puts a signed delivery it cannot map; `leadrouter dlq replay` brings them
+# back here once the mapping is fixed (docs/decisions/0102-quarantine-and-replay.md).
+WEBHOOKS_RAW: Final = "webhooks.raw"
 
 DLQ_SUFFIX: Final = ".dlq"
 
@@ -49,6 +54,13 @@ DLQ_ERROR_LOCATION: Final = "dlq-error-location"
 DLQ_SOURCE_TOPIC: Final = "dlq-source-topic"
 DLQ_SOURCE_PARTITION: Final = "dlq-source-partition"
 DLQ_SOURCE_OFFSET: Final = "dlq-source-offset"
+
+# Headers of a raw webhook delivery (webhooks.raw and its quarantine): what mapping it
+# again needs. Never a signature, token or key: those were checked at the door.
+WEBHOOK_SOURCE: Final = "webhook-source"
+WEBHOOK_CONTENT_TYPE: Final = "content-type"
+WEBHOOK_CAMPAIGN_ID: Final = "webhook-campaign-id"
+WEBHOOK_RECEIVED_AT: Final = "webhook-received-at"
 
 DAY_MS: Final = 24 * 60 * 60 * 1000
 
@@ -89,6 +101,33 @@ DLQ_HEADERS: Final[tuple[Header, ...]] = (
     Header(DLQ_SOURCE_OFFSET, "Its offset there.", r"^[0-9]+$"),
 )  # fmt: skip
 
+DELIVERY_HEADERS: Final[tuple[Header, ...]] = (
+    Header(WEBHOOK_SOURCE, "The webhook source (platform) it came to, e.g. `hubspot`.",
+           r"^[a-z0-9-]{1,40}$"),
+    Header(WEBHOOK_CONTENT_TYPE, "The request's `Content-Type`, as sent.", r"^.{0,200}$"),
+    Header(HEADER_CORRELATION_ID, "The request's correlation id (`X-Correlation-ID` or a "
+           "new one): the lead's, once it is mapped.", r"^.{1,128}$"),
+    Header(WEBHOOK_RECEIVED_AT, "When the webhook received it (ISO 8601).", r"^.{1,40}$"),
+)  # fmt: skip
+"""On every raw delivery; ``webhook-campaign-id`` (the URL's ``?campaign_id=``) only
+when the URL named one. No signature, token or key is ever among them."""
+
+QUARANTINE_HEADERS: Final[tuple[Header, ...]] = (
+    *DELIVERY_HEADERS,
+    *(h for h in DLQ_HEADERS if h.name not in (DLQ_SOURCE_PARTITION, DLQ_SOURCE_OFFSET)),
+)
+"""A quarantined delivery never was on ``webhooks.raw`` when the webhook quarantines
+it: no source partition or offset (a replayed one that fails again has them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawPayload:
+    """What a topic of raw bytes (not events) carries, for the AsyncAPI document."""
+
+    name: str
+    title: str
+    description: str
+
 
 @dataclass(frozen=True, slots=True)
 class Topic:
@@ -117,6 +156,7 @@ class Topic:
     has_dead_letter: bool = False
     dead_letter_writers: tuple[str, ...] = ()
     dead_letter_of: str | None = None
+    raw: RawPayload | None = None  # instead of events: a webhook request's bytes
 
     @property
     def config(self) -> dict[str, str]:
@@ -217,9 +257,53 @@ _PIPELINE: Final[tuple[Topic, ...]] = (
     ),
 )
 
+_DELIVERY: Final = RawPayload(
+    name="webhook.delivery",
+    title="Webhook delivery",
+    description="An authentic webhook request's body, byte for byte as the platform sent "
+    "it (JSON or a URL-encoded form, as its `content-type` header says).",
+)
+
+WEBHOOK_DELIVERIES: Final = Topic(
+    name=WEBHOOKS_RAW,
+    summary="Authentic webhook requests to map (again): the quarantine's deliveries, put "
+    "back by `leadrouter dlq replay` once their mapping is fixed. Not signed again.",
+    key="`source:sha256:<hex digest of the body>`",
+    events=(),
+    producers=("leadrouter dlq replay",),
+    consumers=("scorer",),
+    headers=DELIVERY_HEADERS,
+    retention_ms=30 * DAY_MS,
+    raw=_DELIVERY,
+)
+
+QUARANTINE: Final = Topic(
+    name=dead_letter(WEBHOOKS_RAW),
+    summary="The quarantine: authentic webhook requests the scorer could not map (an "
+    "unknown shape, a missing field, no campaign), kept raw with the reason and answered "
+    "202, so that nothing authentic is lost.",
+    key="`source:sha256:<hex digest of the body>`",
+    events=(),
+    producers=("scorer webhooks", "scorer"),
+    consumers=("ops", "leadrouter dlq replay"),
+    headers=QUARANTINE_HEADERS,
+    partitions=1,
+    retention_ms=30 * DAY_MS,
+    dead_letter_of=WEBHOOKS_RAW,
+    raw=RawPayload(
+        name="webhook.delivery",
+        title="Webhook delivery (quarantined)",
+        description=_DELIVERY.description + " The reason it could not be mapped is in "
+        "the `dlq-*` headers.",
+    ),
+)
+WEBHOOKS_QUARANTINE: Final = QUARANTINE.name
+
 TOPICS: Final[tuple[Topic, ...]] = (
     *_PIPELINE,
+    WEBHOOK_DELIVERIES,
     *(topic.dead_letter_topic() for topic in _PIPELINE if topic.has_dead_letter),
+    QUARANTINE,
 )
 """Every topic, pipeline topics first, then the dead-letter topics."""
 

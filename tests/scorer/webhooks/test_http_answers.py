@@ -11,7 +11,6 @@ from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.webhooks.config import GenericSettings, SourceSettings
 from tests.scorer.webhooks.conftest import MAX_BODY, SECRET, VERIFY_TOKEN, FakeGraph
 from tests.scorer.webhooks.samples import (
-    as_json,
     fixture,
     fixture_json,
     hex_signature,
@@ -39,9 +38,9 @@ async def test_refusals_are_problem_documents_naming_the_cause(
 ) -> None:
     body = fixture("typeform_form_response.json")
     wrong_type = await _typeform(scorer, body, "text/plain")
-    no_response = await _typeform(
-        scorer, as_json({"event_id": "e1", "event_type": "form_response"}), "application/json"
-    )
+    # Our own format, open (no secret set): a body we cannot map is the caller's 422.
+    # (A signed one is quarantined: tests/scorer/webhooks/test_quarantine.py.)
+    no_response = await scorer.post("/v1/webhooks/generic", json={"campaign_id": "c1"})
     unknown = await scorer.post("/v1/webhooks/marketo", json={})
 
     async def endless() -> AsyncIterator[bytes]:
@@ -59,19 +58,19 @@ async def test_refusals_are_problem_documents_naming_the_cause(
         assert response.headers["content-type"] == PROBLEM
         assert response.json()["status"] == response.status_code
     assert "content-length" not in streamed.request.headers
-    assert {p["name"] for p in no_response.json()["invalid-params"]} == {"form_response"}
+    assert {p["name"] for p in no_response.json()["invalid-params"]} == {"contact"}
     assert await read_all(kafka, topic_prefix + topics.LEADS_RECEIVED) == []
 
     metrics = (await scorer.get("/metrics")).text
     for source, status in [
         ("typeform", 415),
-        ("typeform", 422),
+        ("generic", 422),
         ("unknown", 404),
         ("generic", 413),
     ]:
         line = f'scorer_webhook_requests_total{{source="{source}",status="{status}"}} 1.0'
         assert line in metrics
-    assert 'scorer_webhook_request_duration_seconds_count{source="typeform"} 2.0' in metrics
+    assert 'scorer_webhook_request_duration_seconds_count{source="generic"} 2.0' in metrics
 
 
 async def test_over_the_rate_limit_is_429_with_retry_after(

@@ -27,8 +27,10 @@ from leadrouter_scorer.scoring.handlers import ScoreReceivedLeads
 from leadrouter_scorer.scoring.metrics import ScoringMetrics
 from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.state import ScorerState
+from leadrouter_scorer.webhooks import intake
 from leadrouter_scorer.webhooks.endpoints import router as webhooks_router
-from leadrouter_scorer.webhooks.gateway import WebhookGateway
+from leadrouter_scorer.webhooks.gateway import IntakeTopics, WebhookGateway
+from leadrouter_scorer.webhooks.handlers import MapRawDeliveries
 from leadrouter_scorer.webhooks.limits import IntakeLimits
 from leadrouter_scorer.webhooks.metrics import WebhookMetrics
 from leadrouter_scorer.webhooks.openapi import EVERY_ROUTE
@@ -43,7 +45,9 @@ def _utc_now() -> datetime:
 def create_app(settings: Settings) -> FastAPI:
     registry = CollectorRegistry()
     scoring_metrics = ScoringMetrics(registry)
-    webhooks = WebhookGateway(settings.webhooks, metrics=WebhookMetrics(registry))
+    webhooks = WebhookGateway(
+        settings.webhooks, metrics=WebhookMetrics(registry, sources=tuple(intake.MAPPINGS))
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,6 +72,17 @@ def create_app(settings: Settings) -> FastAPI:
             producer=producer,
             metrics=scoring_metrics.consumer,
         )
+        # Deliveries replayed from the quarantine, in a group of their own: a platform API
+        # that is down while they are mapped again must not hold up scoring.
+        remapping = BatchConsumer(
+            settings=kafka,
+            topics=[kafka.topic(topics.WEBHOOKS_RAW)],
+            group_id=f"{group_id}.webhooks-raw",
+            handler=MapRawDeliveries(
+                gateway=webhooks, producer=producer, topics=IntakeTopics.of(kafka)
+            ),
+            producer=producer,
+        )
         lag = ConsumerLagProbe(
             settings=kafka,
             group_id=group_id,
@@ -81,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
             # Every campaign first, then leads: none is judged by a half-loaded catalogue.
             await follower.start(timeout_s=settings.campaigns_load_timeout_s)
             await consumer.start()
+            await remapping.start()
             await lag.start()
             app.state.scorer = ScorerState(
                 settings=settings, producer=producer, consumer=consumer, campaigns=follower
@@ -93,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await lag.stop()
+            await remapping.stop()
             await consumer.stop()
             await follower.stop()
             await webhooks.stop()

@@ -12,25 +12,16 @@ from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from leadrouter_runtime import standard_webhooks
-from leadrouter_schemas import topics
 from leadrouter_scorer.state import ScorerState, scorer_state
 from leadrouter_scorer.webhooks import signatures
-from leadrouter_scorer.webhooks.gateway import FORM, JSON, WebhookGateway
+from leadrouter_scorer.webhooks.gateway import FORM, JSON, IntakeTopics, WebhookGateway
 from leadrouter_scorer.webhooks.openapi import RESPONSES, RESPONSES_POST, request_body
-from leadrouter_scorer.webhooks.platforms import (
-    facebook,
-    generic,
-    google_ads,
-    hubspot,
-    mailchimp,
-    typeform,
-    unbounce,
-)
-from leadrouter_scorer.webhooks.platforms.common import Submission
-from leadrouter_scorer.webhooks.platforms.forms import form_fields
+from leadrouter_scorer.webhooks.platforms import google_ads
+from leadrouter_scorer.webhooks.platforms.common import json_object
 from leadrouter_scorer.webhooks.problems import Forbidden, Unauthorized, UnknownSource
+from leadrouter_scorer.webhooks.quarantine import Delivery
 from leadrouter_scorer.webhooks.routing import WebhookRoute, webhook_gateway
-from leadrouter_scorer.webhooks.schemas import Accepted, GenericLead, Ignored
+from leadrouter_scorer.webhooks.schemas import Accepted, GenericLead, Ignored, Quarantined
 
 log = structlog.get_logger(__name__)
 
@@ -60,24 +51,36 @@ def correlation_id_of(header: str | None) -> str:
     return header if header and _CORRELATION_ID.match(header) else str(uuid4())
 
 
-async def _accept(
+async def _receive(
+    request: Request,
     source: str,
-    submissions: list[Submission],
+    body: bytes,
     *,
     gateway: WebhookGateway,
     state: ScorerState,
     campaign_id: str | None,
     correlation_id: str | None,
-) -> Accepted:
-    return await gateway.accept(
-        source,
-        submissions,
-        producer=state.producer,
-        topic=state.settings.kafka.topic(topics.LEADS_RECEIVED),
-        requested_campaign=campaign_id,
+    authenticated: bool = True,
+) -> Any:
+    """Map and publish an authentic request: 202 with the leads, 202 ``quarantined``
+    when it cannot be mapped, 200 when it is no lead (e.g. an unsubscribe)."""
+    delivery = Delivery(
+        source=source,
+        body=body,
+        content_type=request.headers.get("content-type", ""),
+        campaign_id=campaign_id,
         correlation_id=correlation_id_of(correlation_id),
-        now=datetime.now(UTC),
+        received_at=datetime.now(UTC),
+        authenticated=authenticated,
     )
+    outcome = await gateway.receive(
+        delivery, producer=state.producer, topics=IntakeTopics.of(state.settings.kafka)
+    )
+    if isinstance(outcome, Ignored):
+        return JSONResponse(outcome.model_dump())
+    if isinstance(outcome, Quarantined):
+        return JSONResponse(outcome.model_dump(mode="json"), status.HTTP_202_ACCEPTED)
+    return outcome
 
 
 def _require(valid: bool, source: str, gateway: WebhookGateway, campaign_id: str | None) -> None:
@@ -88,7 +91,11 @@ def _require(valid: bool, source: str, gateway: WebhookGateway, campaign_id: str
         raise Unauthorized(f"The {source} signature is missing or does not match.")
 
 
-ACCEPTED: dict[str, Any] = {"status_code": status.HTTP_202_ACCEPTED, "response_model": Accepted}
+# 202: on leads.received, or (authentic but not mappable) kept in the quarantine.
+ACCEPTED: dict[str, Any] = {
+    "status_code": status.HTTP_202_ACCEPTED,
+    "response_model": Accepted | Quarantined,
+}
 
 
 @router.post(
@@ -115,7 +122,7 @@ async def receive_generic(
         str | None, Header(deprecated=True, description="The old scheme, without a timestamp.")
     ] = None,
     x_correlation_id: CorrelationHeader = None,
-) -> Accepted:
+) -> Any:
     gateway.admit("generic")
     body = await gateway.read_body(request, media_types=JSON)
     settings = gateway.settings.generic
@@ -139,13 +146,16 @@ async def receive_generic(
             log.warning("webhook.legacy_signature", source="generic", campaign_id=campaign_id)
         elif verdict is not standard_webhooks.Verdict.VALID:
             raise Unauthorized(verdict.value)
-    return await _accept(
+    return await _receive(
+        request,
         "generic",
-        [generic.submission(body)],
+        body,
         gateway=gateway,
         state=state,
         campaign_id=campaign_id,
         correlation_id=x_correlation_id,
+        # Open when no secret is set: then a body we cannot map is the caller's 422.
+        authenticated=bool(secrets),
     )
 
 
@@ -165,7 +175,7 @@ async def receive_hubspot(
     x_hubspot_signature_v3: Annotated[str | None, Header()] = None,
     x_hubspot_request_timestamp: Annotated[str | None, Header()] = None,
     x_correlation_id: CorrelationHeader = None,
-) -> Accepted:
+) -> Any:
     gateway.admit("hubspot")
     body = await gateway.read_body(request, media_types=JSON)
     settings = gateway.settings
@@ -186,9 +196,10 @@ async def receive_hubspot(
         tolerance_s=settings.hubspot.timestamp_tolerance_s,
     )
     _require(valid, "hubspot", gateway, campaign_id)
-    return await _accept(
+    return await _receive(
+        request,
         "hubspot",
-        [hubspot.submission(body)],
+        body,
         gateway=gateway,
         state=state,
         campaign_id=campaign_id,
@@ -211,15 +222,16 @@ async def receive_typeform(
     campaign_id: CampaignParam = None,
     typeform_signature: Annotated[str | None, Header()] = None,
     x_correlation_id: CorrelationHeader = None,
-) -> Accepted:
+) -> Any:
     gateway.admit("typeform")
     body = await gateway.read_body(request, media_types=JSON)
     secrets = gateway.settings.typeform.secrets_for(campaign_id)
     valid = signatures.typeform_signature_valid(typeform_signature, body, secrets)
     _require(valid, "typeform", gateway, campaign_id)
-    return await _accept(
+    return await _receive(
+        request,
         "typeform",
-        [typeform.submission(body)],
+        body,
         gateway=gateway,
         state=state,
         campaign_id=campaign_id,
@@ -241,18 +253,23 @@ async def receive_google_ads(
     state: State,
     campaign_id: CampaignParam = None,
     x_correlation_id: CorrelationHeader = None,
-) -> Accepted:
+) -> Any:
     gateway.admit("google-ads")
     body = await gateway.read_body(request, media_types=JSON)
-    # The key is inside the body: it must be parsed (size-bounded) before it is checked.
-    lead, raw = google_ads.parse(body)
+    # The key is inside the body: it must be parsed (size-bounded) before it is checked,
+    # and it is a secret: what is kept (and maybe quarantined) is the body without it.
+    raw = json_object(body)
     secrets = gateway.settings.google_ads.secrets_for(campaign_id)
     _require(
-        signatures.shared_key_valid(lead.google_key, secrets), "google-ads", gateway, campaign_id
-    )
-    return await _accept(
+        signatures.shared_key_valid(google_ads.key_of(raw), secrets),
         "google-ads",
-        [google_ads.submission(lead, raw)],
+        gateway,
+        campaign_id,
+    )
+    return await _receive(
+        request,
+        "google-ads",
+        google_ads.without_key(body, raw),
         gateway=gateway,
         state=state,
         campaign_id=campaign_id,
@@ -310,21 +327,10 @@ async def receive_facebook(
     secrets = gateway.settings.facebook.secrets_for(campaign_id)
     valid = signatures.hex_sha256_signature_valid(x_hub_signature_256, body, secrets)
     _require(valid, "facebook", gateway, campaign_id)
-    changes = facebook.leadgen_changes(body)
-    if not changes:
-        return JSONResponse(Ignored(ignored="no leadgen change").model_dump())
-    submissions = []
-    for change in changes:
-        # A redelivered lead is answered from memory, without asking the Graph API again.
-        if gateway.already_accepted("facebook", change.leadgen_id) is not None:
-            submissions.append(facebook.known(change))
-        else:
-            submissions.append(
-                facebook.submission(change, await gateway.graph_lead(change.leadgen_id))
-            )
-    return await _accept(
+    return await _receive(
+        request,
         "facebook",
-        submissions,
+        body,
         gateway=gateway,
         state=state,
         campaign_id=campaign_id,
@@ -348,19 +354,21 @@ async def receive_unbounce(
     campaign_id: CampaignParam = None,
     token: TokenParam = None,
     x_correlation_id: CorrelationHeader = None,
-) -> Accepted:
+) -> Any:
     gateway.admit("unbounce")
     body = await gateway.read_body(request, media_types=FORM)
     secrets = gateway.settings.unbounce.secrets_for(campaign_id)
     if secrets and not signatures.shared_key_valid(token, secrets):
         raise Unauthorized("The ?token= of the webhook URL is missing or does not match.")
-    return await _accept(
+    return await _receive(
+        request,
         "unbounce",
-        [unbounce.submission(body)],
+        body,
         gateway=gateway,
         state=state,
         campaign_id=campaign_id,
         correlation_id=x_correlation_id,
+        authenticated=bool(secrets),
     )
 
 
@@ -401,17 +409,16 @@ async def receive_mailchimp(
     secrets = gateway.settings.mailchimp.secrets_for(campaign_id)
     if secrets and not signatures.shared_key_valid(token, secrets):
         raise Unauthorized("The ?token= of the webhook URL is missing or does not match.")
-    fields = form_fields(body)
-    kind = mailchimp.event_type(fields)
-    if kind != "subscribe":
-        return JSONResponse(Ignored(ignored=f"type {kind or 'missing'}").model_dump())
-    return await _accept(
+    return await _receive(
+        request,
         "mailchimp",
-        [mailchimp.submission(fields)],
+        body,
         gateway=gateway,
         state=state,
         campaign_id=campaign_id,
         correlation_id=x_correlation_id,
+        # Mailchimp signs nothing: a request is only known to be ours by the token.
+        authenticated=bool(secrets),
     )
 
 

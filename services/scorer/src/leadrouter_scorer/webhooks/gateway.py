@@ -6,7 +6,7 @@ publish budget; a broker known to be unreachable is answered 503 at once)."""
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -17,8 +17,11 @@ from starlette.requests import ClientDisconnect
 
 from leadrouter_runtime.kafka import OutboundRecord, send_all
 from leadrouter_runtime.problems import MalformedBody, ServiceUnavailable, UnsupportedMediaType
+from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_runtime.values import loads as load_json
-from leadrouter_schemas import encode, headers
+from leadrouter_schemas import LeadReceived, encode, headers
+from leadrouter_schemas import topics as topic_names
+from leadrouter_scorer.webhooks import intake
 from leadrouter_scorer.webhooks.broker import BrokerState
 from leadrouter_scorer.webhooks.config import WebhookSettings
 from leadrouter_scorer.webhooks.dedupe import RecentDeliveries
@@ -29,14 +32,58 @@ from leadrouter_scorer.webhooks.problems import (
     PlatformUnavailable,
     TooManyRequests,
 )
+from leadrouter_scorer.webhooks.quarantine import (
+    Delivery,
+    quarantine_record,
+    reason_of,
+    retryable,
+)
 from leadrouter_scorer.webhooks.ratelimit import TokenBucket, retry_after_header
-from leadrouter_scorer.webhooks.schemas import Accepted, AcceptedLead
+from leadrouter_scorer.webhooks.schemas import Accepted, AcceptedLead, Ignored, Quarantined
 from leadrouter_scorer.webhooks.service import campaign_of, received_event
 
 log = structlog.get_logger(__name__)
 
 JSON = frozenset({"application/json"})
 FORM = frozenset({"application/x-www-form-urlencoded"})
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeTopics:
+    """Where deliveries go: mapped leads, raw deliveries to map again, the quarantine."""
+
+    received: str
+    raw: str
+    quarantine: str
+
+    @classmethod
+    def of(cls, kafka: KafkaSettings) -> "IntakeTopics":
+        return cls(
+            received=kafka.topic(topic_names.LEADS_RECEIVED),
+            raw=kafka.topic(topic_names.WEBHOOKS_RAW),
+            quarantine=kafka.topic(topic_names.WEBHOOKS_QUARANTINE),
+        )
+
+
+@dataclass
+class Planned:
+    """A delivery's leads: the events to publish and the answers to give."""
+
+    topic: str
+    events: list[LeadReceived] = field(default_factory=list)
+    leads: list[AcceptedLead] = field(default_factory=list)
+    fresh: list[tuple[str, AcceptedLead]] = field(default_factory=list)
+
+    def records(self) -> list[OutboundRecord]:
+        return [
+            OutboundRecord(
+                topic=self.topic,
+                key=event.data.lead.lead_key.encode(),
+                value=encode(event),
+                headers=headers(event),
+            )
+            for event in self.events
+        ]
 
 
 def media_type_of(request: Request) -> str:
@@ -167,50 +214,61 @@ class WebhookGateway:
             ) from error
         self._broker.succeeded()
 
-    async def accept(
-        self,
-        source: str,
-        submissions: Sequence[Submission],
-        *,
-        producer: Any,
-        topic: str,
-        requested_campaign: str | None,
-        correlation_id: str,
-        now: datetime,
-    ) -> Accepted:
-        """Publish the new ones, answer the redelivered ones from memory; 202 after the ack."""
+    async def receive(
+        self, delivery: Delivery, *, producer: Any, topics: IntakeTopics
+    ) -> Accepted | Ignored | Quarantined:
+        """Map, then publish; an authentic delivery that cannot be mapped is quarantined
+        (raw, with the reason) rather than refused. A platform API or Kafka failure is
+        503 instead: nothing is kept and the platform sends the request again."""
+        try:
+            mapped = await intake.submissions(delivery, self)
+            if isinstance(mapped, Ignored):
+                return mapped
+            plan = self.plan(delivery, mapped, topic=topics.received)
+        except Exception as error:
+            if retryable(error) or not delivery.authenticated:
+                raise
+            return await self.quarantine(delivery, error, producer=producer, topics=topics)
+        return await self.publish(delivery, plan, producer=producer)
+
+    def plan(self, delivery: Delivery, submissions: Sequence[Submission], *, topic: str) -> Planned:
+        """The records of the new submissions, the earlier answers of redelivered ones;
+        raises when a lead cannot be made (no campaign, a field out of bounds)."""
+        source = delivery.source
         settings = self.settings.source(source)
-        leads: list[AcceptedLead] = []
-        fresh: list[tuple[str, AcceptedLead]] = []
-        records: list[OutboundRecord] = []
+        planned = Planned(topic=topic)
         for submission in submissions:
             earlier = self.already_accepted(source, submission.delivery_id)
             if earlier is not None:
-                leads.append(earlier.model_copy(update={"duplicate": True}))
+                planned.leads.append(earlier.model_copy(update={"duplicate": True}))
                 continue
-            campaign_id = campaign_of(submission, requested=requested_campaign, settings=settings)
+            campaign_id = campaign_of(submission, requested=delivery.campaign_id, settings=settings)
             event = received_event(
-                source, submission, campaign_id=campaign_id, correlation_id=correlation_id, now=now
+                source,
+                submission,
+                campaign_id=campaign_id,
+                correlation_id=delivery.correlation_id,
+                now=delivery.received_at,
             )
             lead = event.data.lead
             accepted = AcceptedLead(
-                event_id=event.event_id, lead_key=lead.lead_key, correlation_id=correlation_id
+                event_id=event.event_id,
+                lead_key=lead.lead_key,
+                correlation_id=delivery.correlation_id,
             )
-            leads.append(accepted)
-            fresh.append((submission.delivery_id, accepted))
-            records.append(
-                OutboundRecord(
-                    topic=topic,
-                    key=lead.lead_key.encode(),
-                    value=encode(event),
-                    headers=headers(event),
-                )
-            )
-        if records:
-            await self._publish(source, producer, records)
-        for delivery_id, accepted in fresh:
+            planned.leads.append(accepted)
+            planned.fresh.append((submission.delivery_id, accepted))
+            planned.events.append(event)
+        return planned
+
+    async def publish(self, delivery: Delivery, planned: Planned, *, producer: Any) -> Accepted:
+        """Publish the new ones, answer the redelivered ones from memory; 202 after the ack."""
+        source = delivery.source
+        if planned.events:
+            await self._publish(source, producer, planned.records())
+        for delivery_id, accepted in planned.fresh:
             self._recent.put(source, delivery_id, accepted, now=self._monotonic())
-        for item in leads:
+        for item in planned.leads:
             log.info(
                 "webhook.duplicate" if item.duplicate else "webhook.received",
                 source=source,
@@ -218,12 +276,36 @@ class WebhookGateway:
                 event_id=str(item.event_id),
                 correlation_id=item.correlation_id,
             )
-        first = leads[0]
+        first = planned.leads[0]
         return Accepted(
             event_id=first.event_id,
             lead_key=first.lead_key,
             correlation_id=first.correlation_id,
-            received_at=now,
-            duplicate=all(item.duplicate for item in leads),
-            leads=leads,
+            received_at=delivery.received_at,
+            duplicate=all(item.duplicate for item in planned.leads),
+            leads=planned.leads,
+        )
+
+    async def quarantine(
+        self, delivery: Delivery, error: Exception, *, producer: Any, topics: IntakeTopics
+    ) -> Quarantined:
+        reason = reason_of(error)
+        record = quarantine_record(
+            delivery, reason, quarantine_topic=topics.quarantine, raw_topic=topics.raw
+        )
+        await self._publish(delivery.source, producer, [record])
+        self.metrics.quarantined.labels(source=delivery.source).inc()
+        log.warning(
+            "webhook.quarantined",
+            source=delivery.source,
+            reason=reason.text,
+            error_type=reason.error_type,
+            location=reason.location,
+            correlation_id=delivery.correlation_id,
+        )
+        return Quarantined(
+            reason=reason.text,
+            location=reason.location,
+            correlation_id=delivery.correlation_id,
+            received_at=delivery.received_at,
         )

@@ -1,10 +1,12 @@
 """What ops see of the webhooks at ``GET /metrics``."""
 
+from collections.abc import Sequence
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 
 class WebhookMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, *, sources: Sequence[str] = ()) -> None:
         self.requests = Counter(
             "scorer_webhook_requests",
             "Webhook requests answered, by source and HTTP status.",
@@ -24,6 +26,26 @@ class WebhookMetrics:
             "(each marks Kafka unreachable for broker_down_retry_after_s).",
             registry=registry,
         )
+
+        self.quarantined = Counter(
+            "scorer_webhook_quarantined",
+            "Authentic webhook requests that could not be mapped, kept raw on the quarantine "
+            "topic (webhooks.raw.dlq), by source.",
+            ["source"],
+            registry=registry,
+        )
+        self.remapped = Counter(
+            "scorer_webhook_remapped",
+            "Deliveries of webhooks.raw (replayed from the quarantine) mapped again, by source "
+            "and outcome (accepted, quarantined).",
+            ["source", "outcome"],
+            registry=registry,
+        )
+        for source in sources:
+            # Exported as 0 from the start: an alert on increase() needs the series.
+            self.quarantined.labels(source=source)
+            for outcome in ("accepted", "quarantined"):
+                self.remapped.labels(source=source, outcome=outcome)
 
     def observe(self, *, source: str, status: int, seconds: float) -> None:
         self.requests.labels(source=source, status=str(status)).inc()

@@ -1,6 +1,7 @@
 """Request and response bodies of the webhook endpoints."""
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -56,3 +57,15 @@ class Ignored(BaseModel):
     """Acknowledged, but not a new lead (e.g. a Mailchimp unsubscribe)."""
 
     ignored: str
+
+
+class Quarantined(BaseModel):
+    """Authentic, but not mappable to a lead (yet): kept raw on the quarantine topic with
+    the reason, so that nothing is lost; ``leadrouter dlq replay`` scores it once the
+    mapping is fixed. 202, so that the platform does not send it again or give up."""
+
+    quarantined: Literal[True] = True
+    reason: str = Field(description="Why it could not be mapped (no input value in it).")
+    location: str | None = Field(default=None, description="The field, where one is to blame.")
+    correlation_id: str
+    received_at: datetime

@@ -9,6 +9,7 @@ Answers come as ``user_column_data`` items with a ``column_id`` (``FULL_NAME``,
 any capitalisation. Ids are 64-bit integers in the schema and read as text.
 """
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -96,6 +97,21 @@ def _submitted_at(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def key_of(raw: dict[str, Any]) -> str | None:
+    """The key the advertiser set on the form (under any capitalisation), else none."""
+    keys = [raw[name] for name in _key_fields(raw)]
+    return next((key for key in keys if isinstance(key, str)), None)
+
+
+def without_key(body: bytes, raw: dict[str, Any]) -> bytes:
+    """The body without its key (a secret, never stored): re-serialised when it had one."""
+    secret = _key_fields(raw)
+    if not secret:
+        return body
+    kept = {name: value for name, value in raw.items() if name not in secret}
+    return json.dumps(kept, ensure_ascii=False).encode()
 
 
 def submission(lead: GoogleAdsLead, raw: dict[str, Any]) -> Submission:
