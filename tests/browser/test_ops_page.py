@@ -3,6 +3,9 @@ the CRM simulator serving HTTP, on the real broker): it asks for a key, shows th
 funnel, topics, dead letters, unassigned queue, SLA breaches and decisions with
 the same numbers as the API, and refreshes itself without a reload."""
 
+import base64
+import hashlib
+import hmac
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from playwright.async_api import Browser, Page
+from pydantic import SecretStr
 
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.app import create_app as create_router
@@ -24,6 +28,7 @@ from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import topics
 from leadrouter_scorer.app import create_app as create_scorer
 from leadrouter_scorer.settings import Settings as ScorerSettings
+from leadrouter_scorer.webhooks.config import SourceSettings, WebhookSettings
 from tests.router.api_support import ADMIN, READ, READ_KEY, keyed_settings
 from tests.support.kafka import produce
 from tests.support.servers import serving
@@ -74,6 +79,9 @@ READ_PAGE = """() => {
 }"""
 
 
+TYPEFORM_SECRET = "ops-typeform-secret"
+
+
 @dataclass
 class System:
     scorer: httpx.AsyncClient
@@ -93,6 +101,7 @@ async def running_system(kafka: str, prefix: str, directory: Path) -> AsyncItera
             group_id=f"{prefix}scorer",
         ),
         accept_unknown_campaigns=True,
+        webhooks=WebhookSettings(typeform=SourceSettings(secrets=[SecretStr(TYPEFORM_SECRET)])),
     )
     async with serving(create_crm()) as crm_url:
         router_settings = keyed_settings(
@@ -133,6 +142,23 @@ async def post_lead(system: System, *, email: str, correlation_id: str) -> None:
     assert response.status_code == 202, response.text
 
 
+async def post_unmappable(system: System) -> None:
+    """A signed Typeform request of a shape we cannot map: quarantined, not refused."""
+    body = b'{"event_id": "ops-1", "event_type": "form_response"}'
+    mac = hmac.new(TYPEFORM_SECRET.encode(), body, hashlib.sha256).digest()
+    response = await system.scorer.post(
+        "/v1/webhooks/typeform",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "Typeform-Signature": "sha256=" + base64.b64encode(mac).decode(),
+            "X-Correlation-ID": "ops-quarantined",
+        },
+    )
+    assert response.status_code == 202, response.text
+    assert response.json()["quarantined"] is True
+
+
 async def stored_lead(system: System, correlation_id: str, status: str) -> dict[str, Any]:
     async def found() -> dict[str, Any] | None:
         page = await system.router.get("/v1/leads", params={"correlation_id": correlation_id})
@@ -164,6 +190,7 @@ async def make_history(system: System) -> dict[str, Any]:
     assigned = await stored_lead(system, "ops-assigned", "assigned")
     await post_lead(system, email="not-an-email", correlation_id="ops-rejected")
     await produce(kafka_of(system), system.prefix + topics.LEADS_SCORED, [b"garbage"])
+    await post_unmappable(system)
 
     await set_team_status(system, "paused")
     await post_lead(system, email="ada@engines.example", correlation_id="ops-waiting")
@@ -311,8 +338,12 @@ async def _compare_lists(system: System, state: dict[str, Any], history: dict[st
     assert [(d["topic"], d["offset"], d["reason"]) for d in state["deadLetters"]] == [
         (d["topic"], d["offset"], d["reason"]) for d in letters["items"]
     ]
-    assert len(state["deadLetters"]) == 1
-    assert state["deadLetters"][0]["preview"] == "garbage"
+    assert sorted(d["preview"] for d in state["deadLetters"]) == [
+        "garbage",
+        '{"event_id": "ops-1", "event_type": "form_response"}',
+    ]
+    # The quarantine is counted among the dead letters.
+    assert state["deadLetterCounts"][system.prefix + topics.WEBHOOKS_QUARANTINE] == 1
 
     queue = (await system.router.get("/v1/leads", params={"status": "unassigned"})).json()
     assert state["unassignedCount"] == str(len(queue["items"])) == "1"

@@ -72,7 +72,11 @@ def test_the_header_builder_gives_every_declared_header_in_its_declared_form(
 def test_every_asyncapi_payload_is_a_committed_json_schema() -> None:
     document = yaml.safe_load(ASYNCAPI.read_text())
     assert document["asyncapi"] == "3.0.0"
-    payloads = {m["payload"]["$ref"] for m in document["components"]["messages"].values()}
+    messages = document["components"]["messages"].values()
+    # Raw webhook deliveries (webhooks.raw and its quarantine) are bytes, not events.
+    payloads = {m["payload"]["$ref"] for m in messages if "$ref" in m["payload"]}
+    raw = [m for m in messages if "$ref" not in m["payload"]]
+    assert {m["name"] for m in raw} == {t.raw.name for t in TOPICS if t.raw}
     assert {(ASYNCAPI.parent / ref).resolve().is_file() for ref in payloads} == {True}
     assert {Path(ref).name for ref in payloads} == {
         p.name for p in (ROOT / "schemas" / "json").glob("*.json")

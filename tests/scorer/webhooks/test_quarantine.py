@@ -71,8 +71,8 @@ async def test_a_signed_body_of_an_unknown_shape_is_quarantined_raw_with_its_rea
         "correlation-id": "quarantine-1",
         "webhook-received-at": headers["webhook-received-at"],
         "webhook-campaign-id": "from-the-url",
-        "dlq-reason": "form_response: Field required",
-        "dlq-error-type": "validation.missing",
+        "dlq-reason": "cannot map: missing at form_response",
+        "dlq-error-type": "missing",
         "dlq-error-location": "form_response",
         "dlq-source-topic": topic_prefix + topics.WEBHOOKS_RAW,
     }

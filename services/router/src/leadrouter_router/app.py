@@ -62,13 +62,15 @@ from leadrouter_schemas.topics import dead_letter
 
 log = structlog.get_logger(__name__)
 
-# What the ops page watches: the lead's way through Kafka, and each step's dead letters.
+# What the ops page watches: the lead's way through Kafka, and each step's dead letters
+# (webhooks.raw's are the quarantine: authentic webhook requests the scorer could not map).
 PIPELINE_TOPICS = (
     topics.LEADS_RECEIVED,
     topics.LEADS_SCORED,
     topics.LEADS_REJECTED,
     topics.LEADS_ASSIGNED,
     topics.LEADS_OUTCOMES,
+    topics.WEBHOOKS_RAW,
 )
 OPS_TOPICS = (*PIPELINE_TOPICS, *(dead_letter(name) for name in PIPELINE_TOPICS))
 

@@ -298,13 +298,13 @@ class WebhookGateway:
         log.warning(
             "webhook.quarantined",
             source=delivery.source,
-            reason=reason.text,
+            reason=reason.reason,
             error_type=reason.error_type,
             location=reason.location,
             correlation_id=delivery.correlation_id,
         )
         return Quarantined(
-            reason=reason.text,
+            reason=reason.reason,
             location=reason.location,
             correlation_id=delivery.correlation_id,
             received_at=delivery.received_at,

@@ -5,22 +5,23 @@ as they came, keyed by source and body digest, with the platform, content type,
 campaign and correlation id in headers (what mapping it again needs) and the reason,
 error type and field in the ``dlq-*`` headers. No signature, token or key is kept: the
 request was authentic when it came, and replaying it does not check that again
-(docs/decisions/0102-quarantine-and-replay.md).
+(docs/decisions/0103-quarantine-and-replay.md).
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fastapi.exceptions import RequestValidationError
 
+from leadrouter_runtime import failures
+from leadrouter_runtime.failures import MAX_ERRORS_NAMED, NO_LOCATION, Failure
 from leadrouter_runtime.kafka import OutboundRecord
-from leadrouter_runtime.problems import Problem
+from leadrouter_runtime.problems import MalformedBody, Problem
 from leadrouter_schemas import topics
 from leadrouter_schemas.serde import HEADER_CORRELATION_ID, Headers
-from leadrouter_scorer.webhooks.platforms.common import Unmappable, body_digest
-
-_MAX_REASON = 500
+from leadrouter_scorer.webhooks.platforms.common import body_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,38 +37,40 @@ class Delivery:
     authenticated: bool = True  # False: an open source (no secret set); never quarantined
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why a delivery could not be mapped, without any of its values."""
-
-    text: str
-    error_type: str
-    location: str | None
-
-
 def retryable(error: Exception) -> bool:
     """A failure the platform should retry (a platform's API or Kafka is down), not
     a failure to map: answered 503, never quarantined."""
     return isinstance(error, Problem) and error.status >= 500
 
 
-def reason_of(error: Exception) -> Reason:
-    """The reason of a mapping failure, by field and message; never the input (a
-    pydantic error carries the offending value: it is left out)."""
-    if isinstance(error, Unmappable):
-        return Reason(error.reason[:_MAX_REASON], "Unmappable", error.location)
-    if isinstance(error, RequestValidationError):
-        errors: Sequence[dict[str, object]] = list(error.errors())
-        first = errors[0] if errors else {}
-        loc = first.get("loc", ())
-        location = ".".join(str(part) for part in loc) if isinstance(loc, tuple | list) else None
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        text = f"{location or 'body'}: {first.get('msg', 'invalid')}{more}"
-        return Reason(text[:_MAX_REASON], f"validation.{first.get('type', 'error')}", location)
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,60}$")
+_JSON_POSITION = re.compile(r"line \d+ column \d+")
+
+
+def _path(loc: Sequence[object]) -> str:
+    # A dict key from the body could be personal data: only names that look like ours.
+    parts = [str(p) if isinstance(p, int) or _NAME.match(str(p)) else "*" for p in loc]
+    return ".".join(parts) or NO_LOCATION
+
+
+def reason_of(error: Exception) -> Failure:
+    """Why a delivery could not be mapped, by error type and field, never by its values
+    (as every dead letter says it: ``leadrouter_runtime.failures``)."""
+    if isinstance(error, RequestValidationError):  # UnmappablePayload, the parsers' own
+        named = [(str(e.get("type", "invalid")), _path(e.get("loc", ()))) for e in error.errors()]
+        named = named or [("invalid", NO_LOCATION)]
+        listed = "; ".join(f"{kind} at {where}" for kind, where in named[:MAX_ERRORS_NAMED])
+        more = len(named) - MAX_ERRORS_NAMED
+        reason = f"cannot map: {listed}" + (f" (and {more} more)" if more > 0 else "")
+        return Failure(named[0][0], named[0][1], reason)
+    if isinstance(error, MalformedBody):
+        found = _JSON_POSITION.search(error.detail or "")
+        where = found.group(0) if found else NO_LOCATION
+        return Failure("body_unreadable", where, f"cannot map: unreadable body at {where}")
     if isinstance(error, Problem):
-        return Reason((error.detail or error.title)[:_MAX_REASON], type(error).__name__, None)
+        return Failure(type(error).__name__, NO_LOCATION, f"cannot map: {error.title}")
     # A failure of our own mapping code: its message may quote the input, its type not.
-    return Reason(f"mapping failed with {type(error).__name__}", type(error).__name__, None)
+    return failures.crashed(error, doing="mapping")
 
 
 def delivery_headers(delivery: Delivery) -> Headers:
@@ -83,18 +86,17 @@ def delivery_headers(delivery: Delivery) -> Headers:
 
 
 def quarantine_record(
-    delivery: Delivery, reason: Reason, *, quarantine_topic: str, raw_topic: str
+    delivery: Delivery, reason: Failure, *, quarantine_topic: str, raw_topic: str
 ) -> OutboundRecord:
     """The delivery as a dead letter of ``raw_topic``, so that ``leadrouter dlq replay``
     puts it there to be mapped again."""
     headers: Headers = [
         *delivery_headers(delivery),
-        (topics.DLQ_REASON, reason.text.encode()),
-        (topics.DLQ_ERROR_TYPE, reason.error_type.encode()),
+        (topics.DLQ_REASON, reason.reason.encode()[:4000]),
+        (topics.DLQ_ERROR_TYPE, reason.error_type.encode()[:200]),
+        (topics.DLQ_ERROR_LOCATION, reason.location.encode()[:400]),
         (topics.DLQ_SOURCE_TOPIC, raw_topic.encode()),
     ]
-    if reason.location:
-        headers.append((topics.DLQ_ERROR_LOCATION, reason.location.encode()))
     key = f"{delivery.source}:{body_digest(delivery.body)}"
     return OutboundRecord(
         topic=quarantine_topic, key=key.encode(), value=delivery.body, headers=headers

@@ -118,12 +118,15 @@ async function showDeadLetters() {
   const view = await api("/v1/ops/dead-letters?limit=20");
   document.getElementById("dead-letter-counts").replaceChildren(...view.topics.map((t) => {
     const item = el("li", null, { "data-topic": t.topic, class: t.records > 0 ? "alarm" : "" });
-    item.append(`${t.topic}: `, el("span", t.records, { "data-field": "records" }));
+    // webhooks.raw.dlq is the quarantine: authentic requests the scorer could not map.
+    const name = t.topic.endsWith("webhooks.raw.dlq") ? `${t.topic} (quarantine)` : t.topic;
+    item.append(`${name}: `, el("span", t.records, { "data-field": "records" }));
     return item;
   }));
   replaceRows(document.querySelector("#dead-letters tbody"), view.items.map((d) => {
     const row = el("tr", null, { "data-topic": d.topic, "data-offset": d.offset });
-    const from = d.source_topic ? `${d.source_topic}[${d.source_partition}]@${d.source_offset}` : "–";
+    const from = !d.source_topic ? "–" : d.source_partition === null ? d.source_topic
+      : `${d.source_topic}[${d.source_partition}]@${d.source_offset}`;
     row.append(cell("dead_lettered_at", when(d.dead_lettered_at)), cell("topic", d.topic),
       cell("source", from), cell("reason", d.reason ?? "–",
         [d.error_type, d.error_location].filter(Boolean).join(" at ")),

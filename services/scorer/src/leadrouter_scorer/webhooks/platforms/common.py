@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from leadrouter_runtime.problems import MalformedBody, Problem
+from leadrouter_runtime.problems import MalformedBody
 from leadrouter_runtime.values import loads as load_json
 from leadrouter_scorer.webhooks.problems import UnmappablePayload
 
@@ -50,20 +50,6 @@ _ALIASES: dict[str, str] = {
     **dict.fromkeys(["landing_page", "page_url"], "attribution.landing_page"),
     **dict.fromkeys(["referrer", "referer"], "attribution.referrer"),
 }
-
-
-class Unmappable(Problem):
-    """A body we cannot map to a lead (an unknown shape, a required field missing).
-    Once the request is known to be authentic, the webhook quarantines it and answers
-    202 (``webhooks/quarantine.py``); before that, it is a 422."""
-
-    status = 422
-    title = "The payload cannot be mapped to a lead"
-
-    def __init__(self, reason: str, *, location: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.location = location
 
 
 def canonical_name(name: str) -> str:
