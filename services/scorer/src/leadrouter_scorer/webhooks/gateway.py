@@ -34,6 +34,7 @@ from leadrouter_scorer.webhooks.problems import (
 )
 from leadrouter_scorer.webhooks.quarantine import (
     Delivery,
+    not_a_payload,
     quarantine_record,
     reason_of,
     retryable,
@@ -226,7 +227,7 @@ class WebhookGateway:
                 return mapped
             plan = self.plan(delivery, mapped, topic=topics.received)
         except Exception as error:
-            if retryable(error) or not delivery.authenticated:
+            if retryable(error) or not delivery.authenticated or not_a_payload(error):
                 raise
             return await self.quarantine(delivery, error, producer=producer, topics=topics)
         return await self.publish(delivery, plan, producer=producer)

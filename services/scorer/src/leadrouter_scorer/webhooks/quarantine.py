@@ -19,6 +19,7 @@ from leadrouter_runtime import failures
 from leadrouter_runtime.failures import MAX_ERRORS_NAMED, NO_LOCATION, Failure
 from leadrouter_runtime.kafka import OutboundRecord
 from leadrouter_runtime.problems import MalformedBody, Problem
+from leadrouter_runtime.values import JsonTooDeepError
 from leadrouter_schemas import topics
 from leadrouter_schemas.serde import HEADER_CORRELATION_ID, Headers
 from leadrouter_scorer.webhooks.platforms.common import body_digest
@@ -41,6 +42,12 @@ def retryable(error: Exception) -> bool:
     """A failure the platform should retry (a platform's API or Kafka is down), not
     a failure to map: answered 503, never quarantined."""
     return isinstance(error, Problem) and error.status >= 500
+
+
+def not_a_payload(error: Exception) -> bool:
+    """A body no platform sends: JSON nested deeper than any payload (a parser attack,
+    ``leadrouter_runtime.values``). It stays a 4xx: not ours, nothing to keep."""
+    return isinstance(error.__cause__, JsonTooDeepError)
 
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,60}$")
