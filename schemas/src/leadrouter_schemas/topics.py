@@ -40,7 +40,7 @@ CAMPAIGNS_CONFIG: Final = "config.campaigns"
 # Authentic webhook deliveries as they came (raw body, platform, content type): the
 # scorer maps them to leads.received. Its dead-letter topic is the quarantine, where
 # the webhook puts a signed delivery it cannot map; `leadrouter dlq replay` brings them
-# back here once the mapping is fixed (docs/decisions/0103-quarantine-and-replay.md).
+# back here once the mapping is fixed (docs/decisions/0105-quarantine-and-replay.md).
 WEBHOOKS_RAW: Final = "webhooks.raw"
 
 DLQ_SUFFIX: Final = ".dlq"

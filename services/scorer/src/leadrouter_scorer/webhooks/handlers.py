@@ -1,6 +1,6 @@
 """The ``webhooks.raw`` consumer: deliveries replayed from the quarantine are mapped
 again, exactly as the webhook maps them, without a second signature check (they were
-authentic when they came; docs/decisions/0103-quarantine-and-replay.md). Mapped, they
+authentic when they came; docs/decisions/0105-quarantine-and-replay.md). Mapped, they
 go to ``leads.received`` with the event id the webhook would have given them; still
 unmappable, back to the quarantine with the new reason."""
 

@@ -5,7 +5,7 @@ as they came, keyed by source and body digest, with the platform, content type,
 campaign and correlation id in headers (what mapping it again needs) and the reason,
 error type and field in the ``dlq-*`` headers. No signature, token or key is kept: the
 request was authentic when it came, and replaying it does not check that again
-(docs/decisions/0103-quarantine-and-replay.md).
+(docs/decisions/0105-quarantine-and-replay.md).
 """
 
 import re

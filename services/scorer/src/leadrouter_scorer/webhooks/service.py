@@ -56,7 +56,7 @@ def campaign_of(submission: Submission, *, requested: str | None, settings: Sour
     for candidate in (submission.campaign_id, requested, *mapped, settings.default_campaign_id):
         if candidate:
             return candidate
-    # Ours to fix, not the platform's: the webhook quarantines it (decision 0103).
+    # Ours to fix, not the platform's: the webhook quarantines it (decision 0105).
     raise schema_violation(
         "campaign_id",
         "No campaign: add ?campaign_id= to the webhook URL or map this form to a campaign.",
