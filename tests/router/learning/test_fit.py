@@ -34,10 +34,13 @@ def example(story: Story) -> Example:
 
 
 @cache
+def _history() -> tuple[Story, ...]:
+    return tuple(_stories(20000, 21))
+
+
+@cache
 def _closed(campaign_id: str) -> tuple[Story, ...]:
-    return tuple(
-        s for s in _stories(20000, 21) if s.outcome and s.campaign.campaign_id == campaign_id
-    )
+    return tuple(s for s in _history() if s.outcome and s.campaign.campaign_id == campaign_id)
 
 
 @cache
