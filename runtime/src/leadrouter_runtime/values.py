@@ -12,7 +12,7 @@
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime
@@ -20,6 +20,8 @@ from pydantic import AfterValidator, AwareDatetime
 MAX_JSON_DEPTH = 64
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of our clock another system's time of a past fact may be."""
 
 _STRUCTURE = re.compile(rb'[\[\]{}"\\]')
 
@@ -68,6 +70,18 @@ def loads(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     return json.loads(raw)
 
 
+def without_nul(value: Any) -> Any:
+    """``value`` (parsed JSON, depth-bounded) with NUL removed from every string and key:
+    what a platform sends is kept, minus the one character no database stores."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [without_nul(child) for child in value]
+    return value
+
+
 def nul_paths(value: Any, path: str = "") -> list[str]:
     """Dotted paths of every string (key or value) in ``value`` that holds NUL."""
     found: list[str] = []
@@ -100,3 +114,15 @@ def _within_range(moment: datetime) -> datetime:
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_within_range)]
 """An aware timestamp the database and our date arithmetic can hold, in UTC."""
+
+
+def plausible_past(moment: datetime | None, *, now: datetime) -> datetime | None:
+    """``moment`` in UTC when it can be the time of something that has happened (from
+    ``EARLIEST`` to ``now`` plus ``CLOCK_SKEW``), else None."""
+    if moment is None:
+        return None
+    try:
+        in_utc = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return in_utc if EARLIEST <= in_utc <= now + CLOCK_SKEW else None

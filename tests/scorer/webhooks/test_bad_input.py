@@ -2,6 +2,8 @@
 document, never a 500, on every JSON webhook, and nothing on leads.received."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -10,6 +12,8 @@ import pytest
 from leadrouter_schemas import topics
 from leadrouter_scorer.app import create_app
 from leadrouter_scorer.settings import Settings
+from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission
+from leadrouter_scorer.webhooks.service import received_event
 from tests.scorer.webhooks.conftest import SECRET
 from tests.scorer.webhooks.samples import hex_signature, hubspot_headers, typeform_signature
 from tests.support.kafka import read_all
@@ -69,3 +73,65 @@ async def test_unbounce_data_json_nested_deep_is_a_400(
     )
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"] == "application/problem+json"
+
+
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("submitted_at", "form_started_at", "expected"),
+    [
+        (datetime(2999, 1, 1, tzinfo=UTC), None, (NOW, None)),
+        (NOW + timedelta(days=1), NOW - timedelta(minutes=2), (NOW, NOW - timedelta(minutes=2))),
+        (datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=1))), None, (NOW, None)),
+        (NOW - timedelta(minutes=1), NOW, (NOW - timedelta(minutes=1), None)),
+        (NOW + timedelta(minutes=4), None, (NOW + timedelta(minutes=4), None)),
+    ],
+)
+def test_a_platforms_time_is_kept_only_when_it_can_be_true(
+    submitted_at: datetime, form_started_at: datetime | None, expected: tuple[Any, Any]
+) -> None:
+    draft = LeadDraft(contact={"email": "ada@example.com"})
+    submission = Submission(
+        delivery_id="d-1",
+        external_id="x-1",
+        draft=draft,
+        raw={"submitted_at": "as sent"},
+        submitted_at=submitted_at,
+        form_started_at=form_started_at,
+    )
+    lead = received_event(
+        "typeform", submission, campaign_id="c", correlation_id="corr", now=NOW
+    ).data.lead
+
+    assert (lead.submitted_at, lead.form_started_at) == expected
+    assert lead.raw == {"submitted_at": "as sent"}
+
+
+async def test_nul_in_a_lead_is_removed_before_it_travels(
+    scorer: httpx.AsyncClient, kafka: str, topic_prefix: str
+) -> None:
+    body = (
+        b'{"campaign_id": "c", "external_id": "ext\\u0000-1", "contact": {"email": '
+        b'"ada@example.com", "first_name": "A\\u0000da"}, "answers": {"q\\u0000": "a"}}'
+    )
+    answer = await scorer.post(
+        "/v1/webhooks/generic", content=body, headers={"Content-Type": "application/json"}
+    )
+    form = await scorer.post(
+        "/v1/webhooks/mailchimp",
+        params={"token": SECRET},
+        content=b"type=subscribe&fired_at=2009-03-26+21%3A35%3A57&data%5Bid%5D=8a%00e"
+        b"&data%5Blist_id%5D=a6b5&data%5Bemail%5D=grace%40example.com"
+        b"&data%5Bmerges%5D%5BFNAME%5D=Gr%00ace",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert answer.status_code == 202, answer.text
+    assert answer.json()["lead_key"] == "generic:ext-1"
+    assert form.status_code == 202, form.text
+    records = await read_all(kafka, topic_prefix + topics.LEADS_RECEIVED)
+    assert len(records) == 2
+    for record in records:
+        assert b"\\u0000" not in (record.value or b"")
+        assert all(b"\x00" not in bytes(value) for _, value in record.headers)

@@ -7,7 +7,7 @@ re-assignment and the ``leads.outcomes`` message commit together or not at all.
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from leadrouter_router.outcomes.states import Action, OutOfOrder, Transition, ad
 from leadrouter_router.platform import outbox
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_runtime.problems import InvalidParam, NotFound, Problem
+from leadrouter_runtime.values import CLOCK_SKEW
 from leadrouter_schemas import LeadOutcomeData, LeadOutcomeRecorded, encode, header_values
 
 log = structlog.get_logger(__name__)
@@ -146,10 +147,6 @@ async def record_callback(
         correlation_id=lead.correlation_id,
     )
     return Recorded(answer, replayed=False)
-
-
-CLOCK_SKEW = timedelta(minutes=5)
-"""How far ahead of our clock a CRM's ``occurred_at`` may be."""
 
 
 def occurred_at(body: Callback, assignment: AssignmentRow, *, now: datetime) -> datetime:

@@ -19,6 +19,7 @@ from leadrouter_runtime.kafka import OutboundRecord, send_all
 from leadrouter_runtime.problems import MalformedBody, ServiceUnavailable, UnsupportedMediaType
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_runtime.values import loads as load_json
+from leadrouter_runtime.values import without_nul
 from leadrouter_schemas import LeadReceived, encode, headers
 from leadrouter_schemas import topics as topic_names
 from leadrouter_scorer.webhooks import intake
@@ -178,7 +179,7 @@ class WebhookGateway:
             # In the Authorization header (RFC 6750 section 2.1), never the query string:
             # URLs end up in logs, proxies and traces; the token reads every lead.
             response = await self._graph.get(url, headers={"Authorization": f"Bearer {token}"})
-            body = load_json(response.content) if response.status_code == 200 else None
+            body = without_nul(load_json(response.content)) if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError) as error:
             log.error("webhook.graph_failed", leadgen_id=leadgen_id, error=type(error).__name__)
             raise PlatformUnavailable(

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from leadrouter_runtime.values import plausible_past
 from leadrouter_schemas import (
     Attribution,
     Company,
@@ -104,6 +105,12 @@ def received_event(
 ) -> LeadReceived:
     draft = submission.draft if submission.strict else fitted(submission.draft)
     email = draft.contact.get("email")
+    # The platform's times as said, when they can be true (in raw either way): a time in
+    # the future or out of range would bend the lead's age, its score and the SLA figures.
+    submitted_at = plausible_past(submission.submitted_at, now=now) or now
+    form_started_at = plausible_past(submission.form_started_at, now=now)
+    if form_started_at is not None and form_started_at > submitted_at:
+        form_started_at = None
     fields: dict[str, Any] = draft.as_lead_fields()
     try:
         lead = Lead.model_validate(
@@ -114,8 +121,8 @@ def received_event(
                 "external_id": submission.external_id,
                 "campaign_id": campaign_id,
                 "form_id": submission.form_id,
-                "submitted_at": submission.submitted_at or now,
-                "form_started_at": submission.form_started_at,
+                "submitted_at": submitted_at,
+                "form_started_at": form_started_at,
                 "received_at": now,
                 "raw": submission.raw,
             }

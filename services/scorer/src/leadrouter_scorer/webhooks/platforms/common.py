@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from leadrouter_runtime.problems import MalformedBody
 from leadrouter_runtime.values import loads as load_json
+from leadrouter_runtime.values import without_nul
 from leadrouter_scorer.webhooks.problems import UnmappablePayload
 
 M = TypeVar("M", bound=BaseModel)
@@ -183,7 +184,8 @@ def body_digest(body: bytes) -> str:
 def json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object, else 400 (not JSON) or 422 (JSON, but not an object)."""
     try:
-        data = load_json(body)  # depth-bounded: the parser recurses
+        # Depth-bounded (the parser recurses); NUL removed (no database can store it).
+        data = without_nul(load_json(body))
     except (UnicodeDecodeError, ValueError) as error:
         raise MalformedBody(f"The body is not valid JSON: {error}") from error
     if not isinstance(data, dict):

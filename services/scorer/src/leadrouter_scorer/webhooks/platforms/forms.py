@@ -15,5 +15,6 @@ def form_fields(body: bytes) -> dict[str, str]:
         raise MalformedBody(f"The body is not a valid URL-encoded form: {error}") from error
     fields: dict[str, str] = {}
     for name, value in pairs:
-        fields.setdefault(name, value)
+        # NUL removed: no database can store it (leadrouter_runtime.values).
+        fields.setdefault(name.replace("\x00", ""), value.replace("\x00", ""))
     return fields

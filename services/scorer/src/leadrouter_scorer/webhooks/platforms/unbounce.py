@@ -12,6 +12,7 @@ from typing import Any
 
 from leadrouter_runtime.problems import MalformedBody
 from leadrouter_runtime.values import loads as load_json
+from leadrouter_runtime.values import without_nul
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
@@ -43,7 +44,7 @@ def submission(body: bytes) -> Submission:
     if "data.json" not in fields:
         raise missing("data.json")
     try:
-        data: Any = load_json(fields["data.json"])
+        data: Any = without_nul(load_json(fields["data.json"]))
     except ValueError as error:
         raise MalformedBody(f"data.json is not valid JSON: {error}") from error
     if not isinstance(data, dict):
