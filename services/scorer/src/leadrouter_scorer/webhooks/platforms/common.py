@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -181,13 +182,29 @@ def body_digest(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-def json_object(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, else 400 (not JSON) or 422 (JSON, but not an object)."""
+def json_value(body: bytes | str, what: str = "The body") -> Any:
+    """JSON as RFC 8259 defines it (depth-bounded), else 400: Python's parser also takes
+    ``NaN`` and ``Infinity``, which no platform sends and no event can carry."""
     try:
         # Depth-bounded (the parser recurses); NUL removed (no database can store it).
         data = without_nul(load_json(body))
     except (UnicodeDecodeError, ValueError) as error:
-        raise MalformedBody(f"The body is not valid JSON: {error}") from error
+        raise MalformedBody(f"{what} is not valid JSON: {error}") from error
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise MalformedBody(f"{what} is not valid JSON: {item} is not a JSON number")
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return data
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object, else 400 (not JSON) or 422 (JSON, but not an object)."""
+    data = json_value(body)
     if not isinstance(data, dict):
         raise missing("body", reason="Expected a JSON object", kind="dict_type")
     return data

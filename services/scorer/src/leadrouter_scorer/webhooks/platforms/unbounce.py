@@ -10,14 +10,12 @@ Unbounce signs nothing: when secrets are set, the webhook URL must carry one as
 from datetime import UTC, datetime
 from typing import Any
 
-from leadrouter_runtime.problems import MalformedBody
-from leadrouter_runtime.values import loads as load_json
-from leadrouter_runtime.values import without_nul
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
     answer_text,
     body_digest,
+    json_value,
     missing,
 )
 from leadrouter_scorer.webhooks.platforms.forms import form_fields
@@ -43,10 +41,7 @@ def submission(body: bytes) -> Submission:
     fields = form_fields(body)
     if "data.json" not in fields:
         raise missing("data.json")
-    try:
-        data: Any = without_nul(load_json(fields["data.json"]))
-    except ValueError as error:
-        raise MalformedBody(f"data.json is not valid JSON: {error}") from error
+    data: Any = json_value(fields["data.json"], "data.json")
     if not isinstance(data, dict):
         raise missing("data.json", reason="Expected a JSON object", kind="dict_type")
     draft = LeadDraft()
