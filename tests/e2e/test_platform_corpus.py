@@ -115,8 +115,8 @@ async def corpus(
                 logs / "scorer.log",
             )
             processes.append(scorer)
-            await crm.wait_ready(f"{urls['crm']}/healthz", timeout_s=90)
-            await router.wait_ready(f"{urls['router']}/readyz", timeout_s=90)
+            await crm.wait_ready(f"{urls['crm']}/healthz", timeout_s=180)
+            await router.wait_ready(f"{urls['router']}/readyz", timeout_s=180)
             # The documented samples are test data (test@example.com, "John Doe"): the
             # corpus campaign checks nothing, so that every mapped field can be followed
             # to the CRM.
@@ -138,7 +138,7 @@ async def corpus(
                 },
             )
             assert created_campaign.status_code == 200, created_campaign.text
-            await scorer.wait_ready(f"{urls['scorer']}/readyz", timeout_s=90)
+            await scorer.wait_ready(f"{urls['scorer']}/readyz", timeout_s=180)
 
             async def campaign_followed() -> bool:
                 # The scorer logs each campaign it learns from config.campaigns.
