@@ -5,6 +5,7 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import yaml
 
 from leadrouter_cli.errors import ExitCode
@@ -12,6 +13,9 @@ from leadrouter_router.learning.service import fit_candidate
 from leadrouter_router.platform.db import create_engine, session_factory
 from tests.cli.conftest import invoke
 from tests.router.replay.support import TO_SOLO, history_to_replay
+
+# Tier (tests/conftest.py): each test builds a SQLite database of its own.
+pytestmark = pytest.mark.database
 
 
 async def test_replay_reports_and_writes_the_leads_that_would_move(tmp_path: Path) -> None:

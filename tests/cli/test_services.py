@@ -8,11 +8,15 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from leadrouter_cli.errors import ExitCode
 from tests.cli.conftest import CLI_ENV, leadrouter
 from tests.support.servers import free_port
 from tests.support.waiting import eventually
+
+# Tier (tests/conftest.py): the command runs as a process.
+pytestmark = pytest.mark.process
 
 
 async def test_migrate_brings_a_new_database_to_the_schema(tmp_path: Path) -> None:

@@ -272,6 +272,7 @@ def _compose_env() -> dict[str, str]:
 # ---------------------------------------------------------------- checks ---
 
 
+@pytest.mark.process
 def test_docker_compose_config_accepts_the_file() -> None:
     cli = compose_cli()
     if cli is None:
@@ -549,6 +550,7 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
         assert needed not in patterns, f".dockerignore drops {needed}"
 
 
+@pytest.mark.process
 def test_hadolint_accepts_the_dockerfiles() -> None:
     hadolint = _installed_tool("hadolint")
     if hadolint is None:

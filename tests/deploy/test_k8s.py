@@ -34,6 +34,9 @@ from leadrouter_router.settings import Settings as RouterSettings
 from leadrouter_runtime.topics import load_specs
 from leadrouter_scorer.settings import Settings as ScorerSettings
 
+# Tier (tests/conftest.py): kustomize builds the manifests as a process.
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 TOPICS_FILE = ROOT / "deploy" / "kafka" / "topics.toml"

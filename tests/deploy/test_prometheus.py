@@ -34,6 +34,9 @@ from leadrouter_scorer.app import create_app as create_scorer
 from leadrouter_scorer.settings import Settings as ScorerSettings
 from tests.support.servers import serving
 
+# Tier (tests/conftest.py): promtool runs as a process, the router on a SQLite file.
+pytestmark = [pytest.mark.process, pytest.mark.database]
+
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 RULES_TEST = Path(__file__).with_name("prometheus-rules-test.yml")

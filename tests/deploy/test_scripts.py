@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Tier (tests/conftest.py): shellcheck and the scripts run as processes.
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted([*ROOT.glob("deploy/**/*.sh"), ROOT / ".ci" / "run"])
 

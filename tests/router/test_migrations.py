@@ -53,8 +53,10 @@ ASSIGNMENTS_0001 = table(
 )
 
 
-async def test_migrations_build_exactly_the_schema_the_models_declare(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_migrations_build_exactly_the_schema_the_models_declare(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url)
     try:
         await migrate(engine)
         await migrate(engine)  # a second run is a no-op
@@ -80,9 +82,9 @@ async def test_migrations_build_exactly_the_schema_the_models_declare(database_u
 
 
 async def test_existing_salespeople_keep_their_state_through_0002_and_back(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await migrate(engine, "0001")
         async with engine.begin() as connection:
@@ -161,7 +163,7 @@ async def test_existing_salespeople_keep_their_state_through_0002_and_back(
 
 
 async def test_0004_adds_the_rejections_table_with_a_unique_event_id_and_takes_it_back(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
     rejections = table(
         "lead_rejections",
@@ -188,7 +190,7 @@ async def test_0004_adds_the_rejections_table_with_a_unique_event_id_and_takes_i
     def table_names(connection: Connection) -> set[str]:
         return set(inspect(connection).get_table_names())
 
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await migrate(engine, "0003")
         async with engine.connect() as connection:
@@ -236,12 +238,12 @@ def _outbox_row(n: int) -> dict[str, object]:
 
 
 async def test_0007_numbers_outbox_messages_in_written_order_old_and_new(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
     # The relay delivers each stream in ``seq`` order: rows from before 0007 are
     # numbered, and every insert afterwards (one row or many) gets a higher number,
     # on SQLite by a trigger that a later rebuild of the table must not lose.
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         await migrate(engine, "0006")
         async with engine.begin() as connection:

@@ -102,12 +102,14 @@ def _validate(path: Path) -> subprocess.CompletedProcess[str]:
     return result
 
 
+@pytest.mark.process
 def test_the_asyncapi_parser_accepts_the_document() -> None:
     result = _validate(ASYNCAPI)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "valid AsyncAPI 3.0.0" in result.stdout
 
 
+@pytest.mark.process
 def test_the_asyncapi_parser_refuses_a_broken_reference(tmp_path: Path) -> None:
     # The check has teeth: a payload that points nowhere is an error.
     (tmp_path / "json").symlink_to(ROOT / "schemas" / "json")

@@ -90,6 +90,7 @@ def _lead(n: int) -> dict[str, object]:
     return {**fixture_json("generic.json"), "external_id": f"outage-{n}"}
 
 
+@pytest.mark.broker
 async def test_a_killed_broker_is_answered_503_within_the_platforms_timeouts_then_accepted(
     own_broker: OwnBroker,
 ) -> None:
