@@ -15,6 +15,9 @@ from leadrouter_chaos.profiles import CRM_FAULTS, PROCESS_FAULTS
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.process  # tier: its own broker, PostgreSQL and services as processes
+@pytest.mark.broker
+@pytest.mark.database
 def test_the_short_chaos_run_keeps_every_promise() -> None:
     # Not under pytest's tmp_path: another pytest session of the same user may prune
     # that while this long test still writes there. Kept (named in the failure) for
