@@ -14,7 +14,6 @@ import pytest
 from leadrouter_chaos.profiles import CRM_FAULTS, PROCESS_FAULTS
 
 
-@pytest.mark.process
 @pytest.mark.timeout(900)
 @pytest.mark.process  # tier: its own broker, PostgreSQL and services as processes
 @pytest.mark.broker
