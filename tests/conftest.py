@@ -18,7 +18,6 @@ Environment: LEADROUTER_TEST_KAFKA_PORT (29092), LEADROUTER_TEST_PG_PORT (55432)
 """
 
 import os
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -30,8 +29,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from leadrouter_router.platform.db import create_engine, migrate
 from leadrouter_runtime.topics import ensure_topics, load_specs
+from tests.support.database import copy_sqlite, migrated
+from tests.support.database import sqlite_template as migrated_sqlite_template
 from tests.support.kafka import delete_topics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,14 +192,6 @@ def _asyncpg_url(postgres_server: str, name: str) -> str:
     return f"{base}/{name}"
 
 
-async def _migrated(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await migrate(engine)
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session")
 async def postgres_template(postgres_server: str) -> AsyncIterator[str]:
     """One database per run, migrated once, that each test's database copies
@@ -209,7 +201,7 @@ async def postgres_template(postgres_server: str) -> AsyncIterator[str]:
     name = f"leadrouter_template_{uuid.uuid4().hex[:12]}"
     await _admin(postgres_server, f'CREATE DATABASE "{name}"')
     try:
-        await _migrated(_asyncpg_url(postgres_server, name))
+        await migrated(_asyncpg_url(postgres_server, name))
         yield name
     finally:
         await _admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -235,22 +227,9 @@ async def postgres_url(postgres_server: str, postgres_template: str) -> AsyncIte
 
 
 @pytest.fixture(scope="session")
-async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+async def sqlite_template() -> Path:
     """One SQLite file per run, migrated once, that each test's database copies."""
-    path = tmp_path_factory.mktemp("template") / "router.db"
-    await _migrated(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
-def copy_sqlite(template: Path, target: Path) -> Path:
-    """The template's content in ``target``, through SQLite's backup (WAL included)."""
-    source, copy = sqlite3.connect(template), sqlite3.connect(target)
-    try:
-        source.backup(copy)
-    finally:
-        source.close()
-        copy.close()
-    return target
+    return await migrated_sqlite_template()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -23,6 +23,7 @@ from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_runtime.topics import ensure_topics, load_specs
 from tests.conftest import TOPICS_FILE
 from tests.router.conftest import running_router
+from tests.support.database import migrated_sqlite
 from tests.support.servers import serving
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
@@ -66,7 +67,7 @@ async def keyed_router(kafka: str, directory: Path) -> AsyncIterator[tuple[httpx
         settings = keyed_settings(
             kafka=kafka,
             prefix=prefix,
-            database_url=f"sqlite+aiosqlite:///{directory / 'router.db'}",
+            database_url=await migrated_sqlite(directory / "router.db"),
             crm_url=f"{crm_url}/assignments",
         )
         async with running_router(settings) as client:
