@@ -33,14 +33,18 @@ SECRET = "corpus-webhook-secret"
 ACCESS_TOKEN = "corpus-page-access-token"
 ADMIN_KEY = "corpus-admin-key-0123456789"
 CAMPAIGN = "corpus"
-SOURCES = ("HUBSPOT", "TYPEFORM", "GOOGLE_ADS", "FACEBOOK", "UNBOUNCE", "MAILCHIMP")
+SOURCES = ("HUBSPOT", "TYPEFORM", "GOOGLE_ADS", "FACEBOOK", "UNBOUNCE", "MAILCHIMP", "LINKEDIN")
+LINKEDIN_VERSION = "202601"
 
 
 @dataclass
 class Graph:
-    """Plays the Graph API for the Meta cases: each lead as documented."""
+    """Plays the Graph API for the Meta cases (each lead as documented), and the other
+    platforms' APIs by path: LinkedIn's Lead Sync API (``/rest/...``, with its
+    documented headers), HubSpot's CRM API."""
 
     leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    api: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -53,6 +57,21 @@ class Graph:
             if token != ACCESS_TOKEN or leadgen_id not in self.leads:
                 return JSONResponse({"error": {"message": "Unknown", "code": 100}}, 400)
             return JSONResponse(self.leads[leadgen_id])
+
+        @app.get("/{path:path}")
+        async def platform_api(path: str, request: Request) -> JSONResponse:
+            answer = self.api.get(f"/{path}")
+            token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if token != ACCESS_TOKEN or request.query_params.get("access_token"):
+                return JSONResponse({"status": 401, "message": "Invalid access token"}, 401)
+            if path.startswith("rest/") and (
+                request.headers.get("linkedin-version") != LINKEDIN_VERSION
+                or request.headers.get("x-restli-protocol-version") != "2.0.0"
+            ):
+                return JSONResponse({"status": 426, "message": "Version missing"}, 426)
+            if answer is None:
+                return JSONResponse({"status": 404, "message": "Not found"}, 404)
+            return JSONResponse(answer)
 
         return app
 
@@ -72,7 +91,10 @@ async def corpus(
     prefix = f"t{uuid.uuid4().hex[:12]}."
     created = await ensure_topics(kafka, load_specs(TOPICS_FILE), prefix=prefix)
     logs: Path = tmp_path_factory.mktemp("corpus")
-    graph = Graph({k: v for case in group for k, v in case.graph.items()})
+    graph = Graph(
+        {k: v for case in group for k, v in case.graph.items()},
+        {k: v for case in group for k, v in case.api.items()},
+    )
     ports = {name: free_port() for name in ("scorer", "router", "crm")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     kafka_env = {"BOOTSTRAP_SERVERS": kafka, "TOPIC_PREFIX": prefix}
@@ -110,6 +132,9 @@ async def corpus(
                     **{f"SCORER_WEBHOOKS__{s}__SECRETS": f'["{SECRET}"]' for s in SOURCES},
                     "SCORER_WEBHOOKS__FACEBOOK__ACCESS_TOKEN": ACCESS_TOKEN,
                     "SCORER_WEBHOOKS__FACEBOOK__GRAPH_BASE_URL": graph_url,
+                    "SCORER_WEBHOOKS__LINKEDIN__ACCESS_TOKEN": ACCESS_TOKEN,
+                    "SCORER_WEBHOOKS__LINKEDIN__API_BASE_URL": graph_url,
+                    "SCORER_WEBHOOKS__LINKEDIN__API_VERSION": LINKEDIN_VERSION,
                     **{f"SCORER_KAFKA__{k}": v for k, v in kafka_env.items()},
                 },
                 logs / "scorer.log",

@@ -9,7 +9,8 @@ a folder with the request body as the platform's documentation shows it, and a
         "body": "body.json",                 # the bytes posted, verbatim
         "signing": "meta",                   # a scheme of SIGNING below
         "headers": {},                       # extra headers the platform sends (optional)
-        "graph": {"<leadgen id>": "graph/<leadgen id>.json"}   # Meta: the Graph API lead
+        "graph": {"<leadgen id>": "graph/<leadgen id>.json"},  # Meta: the Graph API lead
+        "api": {"/rest/leadForms/1": "api/leadForm.json"}     # other platform APIs, by path
       },
       "expect": {
         "status": 202,
@@ -77,6 +78,12 @@ def _hubspot_v3(body: bytes, secret: str, url: str) -> Signed:
     return body, headers, {}
 
 
+def _linkedin(body: bytes, secret: str, _url: str) -> Signed:
+    # https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation: the
+    # hex HMAC-SHA256 (client secret) of the POST body prefixed by "hmacsha256=".
+    return body, {"X-LI-Signature": _mac(secret, b"hmacsha256=" + body).hex()}, {}
+
+
 def _token(body: bytes, secret: str, _url: str) -> Signed:
     # Unbounce and Mailchimp sign nothing: the secret is in the webhook URL.
     return body, {}, {"token": secret}
@@ -88,6 +95,7 @@ SIGNING: dict[str, Signer] = {
     "typeform": _typeform,
     "hubspot-v3": _hubspot_v3,
     "token": _token,
+    "linkedin": _linkedin,
 }
 
 
@@ -114,6 +122,7 @@ class Case:
     signing: str
     headers: dict[str, str]
     graph: dict[str, dict[str, Any]]
+    api: dict[str, dict[str, Any]]  # path -> the platform API's answer (LinkedIn, HubSpot)
     status: int
     leads: tuple[ExpectedLead, ...]
 
@@ -149,6 +158,10 @@ def load_case(folder: Path) -> Case:
         graph={
             leadgen_id: json.loads((folder / path).read_text())
             for leadgen_id, path in request.get("graph", {}).items()
+        },
+        api={
+            path: json.loads((folder / answer).read_text())
+            for path, answer in request.get("api", {}).items()
         },
         status=expect["status"],
         leads=tuple(

@@ -15,6 +15,7 @@ from leadrouter_scorer.webhooks.config import (
     FacebookSettings,
     GenericSettings,
     HubSpotSettings,
+    LinkedInSettings,
     SourceSettings,
     WebhookSettings,
 )
@@ -92,6 +93,12 @@ def webhook_settings(graph_base_url: str, **changes: Any) -> WebhookSettings:
         ),
         unbounce=SourceSettings(**_source("unbounce-campaign")),
         mailchimp=SourceSettings(**_source("mailchimp-campaign")),
+        linkedin=LinkedInSettings(
+            **_source("linkedin-campaign"),
+            access_token=SecretStr(ACCESS_TOKEN),
+            api_base_url=graph_base_url,
+            api_timeout_s=2.0,
+        ),
     )
     return settings.model_copy(update=changes)
 

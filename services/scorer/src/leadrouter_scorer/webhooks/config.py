@@ -67,6 +67,21 @@ class FacebookSettings(SourceSettings):
     graph_timeout_s: float = Field(default=5.0, gt=0)
 
 
+class LinkedInSettings(SourceSettings):
+    """``secrets``: the app's client secret(s): they sign each notification
+    (``X-LI-Signature``) and answer the endpoint validation (``challengeCode``)."""
+
+    access_token: SecretStr | None = Field(
+        default=None,
+        description="OAuth token with r_marketing_leadgen_automation, for the Lead Sync API.",
+    )
+    api_base_url: str = "https://api.linkedin.com"
+    api_version: str = Field(
+        default="202601", description="The `LinkedIn-Version` header (YYYYMM) of API calls."
+    )
+    api_timeout_s: float = Field(default=5.0, gt=0)
+
+
 class WebhookSettings(BaseModel):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     public_base_url: str | None = Field(
@@ -109,6 +124,7 @@ class WebhookSettings(BaseModel):
     facebook: FacebookSettings = FacebookSettings()
     unbounce: SourceSettings = SourceSettings()
     mailchimp: SourceSettings = SourceSettings()
+    linkedin: LinkedInSettings = LinkedInSettings()
 
     def source(self, name: str) -> SourceSettings:
         settings: SourceSettings = getattr(self, name.replace("-", "_"))

@@ -10,6 +10,7 @@ from uuid import uuid4
 import structlog
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadrouter_runtime import standard_webhooks
 from leadrouter_scorer.state import ScorerState, scorer_state
@@ -419,6 +420,73 @@ async def receive_mailchimp(
         correlation_id=x_correlation_id,
         # Mailchimp signs nothing: a request is only known to be ours by the token.
         authenticated=bool(secrets),
+    )
+
+
+class LinkedInChallenge(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    challenge_code: str = Field(alias="challengeCode")
+    challenge_response: str = Field(
+        alias="challengeResponse",
+        description="Hex HMAC-SHA256 of challengeCode with the app's client secret.",
+    )
+
+
+@router.get(
+    "/linkedin",
+    summary="LinkedIn's webhook validation: answer the challengeCode",
+    response_model=LinkedInChallenge,
+    responses={403: RESPONSES[403], 422: RESPONSES[422]},
+)
+async def verify_linkedin(
+    gateway: Gateway,
+    challenge_code: Annotated[str, Query(alias="challengeCode", min_length=1, max_length=200)],
+    application_id: Annotated[str | None, Query(alias="applicationId", max_length=200)] = None,
+    campaign_id: CampaignParam = None,
+) -> LinkedInChallenge:
+    # https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation: a GET
+    # with ?challengeCode= at registration and every 2 hours, answered within 3 s.
+    secrets = gateway.settings.linkedin.secrets_for(campaign_id)
+    if not secrets:
+        raise Forbidden("No client secret is configured for linkedin.")
+    return LinkedInChallenge(
+        challenge_code=challenge_code,
+        challenge_response=signatures.linkedin_challenge_response(challenge_code, secrets[0]),
+    )
+
+
+@router.post(
+    "/linkedin",
+    **ACCEPTED,
+    summary="Receive a LinkedIn Lead Gen Forms lead notification",
+    description="Signed with `X-LI-Signature` (hex HMAC-SHA256 with the app's client "
+    "secret); the lead's answers are read from LinkedIn's API "
+    "(`/rest/leadFormResponses/{id}`, `/rest/leadForms/{id}`). `leadAction: DELETED` is "
+    "acknowledged with 200 and ignored. 503 when LinkedIn's API fails: nothing is stored.",
+    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No new lead"}},
+    openapi_extra=request_body(JSON),
+)
+async def receive_linkedin(
+    request: Request,
+    gateway: Gateway,
+    state: State,
+    campaign_id: CampaignParam = None,
+    x_li_signature: Annotated[str | None, Header()] = None,
+    x_correlation_id: CorrelationHeader = None,
+) -> Any:
+    gateway.admit("linkedin")
+    body = await gateway.read_body(request, media_types=JSON)
+    secrets = gateway.settings.linkedin.secrets_for(campaign_id)
+    valid = signatures.linkedin_signature_valid(x_li_signature, body, secrets)
+    _require(valid, "linkedin", gateway, campaign_id)
+    return await _receive(
+        request,
+        "linkedin",
+        body,
+        gateway=gateway,
+        state=state,
+        campaign_id=campaign_id,
+        correlation_id=x_correlation_id,
     )
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -193,6 +194,47 @@ class WebhookGateway:
                 headers={"Retry-After": "60"},
             )
         return body
+
+    async def _linkedin_get(self, path: str, what: str) -> dict[str, Any]:
+        """``GET {api}/rest/{path}`` with the documented headers; any failure is 503 so
+        that nothing is stored and LinkedIn's notification (or the replay) comes again."""
+        settings = self.settings.linkedin
+        assert self._graph is not None, "WebhookGateway.start() was not awaited"
+        token = settings.access_token.get_secret_value() if settings.access_token else ""
+        url = f"{settings.api_base_url.rstrip('/')}/rest/{path}"
+        headers = {
+            # The token only ever in this header: URLs end up in logs, proxies and traces.
+            "Authorization": f"Bearer {token}",
+            "LinkedIn-Version": settings.api_version,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+        try:
+            response = await self._graph.get(url, headers=headers, timeout=settings.api_timeout_s)
+            body = without_nul(load_json(response.content)) if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError) as error:
+            log.error("webhook.linkedin_api_failed", what=what, error=type(error).__name__)
+            raise PlatformUnavailable(
+                "LinkedIn's API did not answer; nothing was stored.",
+                headers={"Retry-After": "60"},
+            ) from error
+        if not isinstance(body, dict):
+            log.error("webhook.linkedin_api_failed", what=what, status=response.status_code)
+            raise PlatformUnavailable(
+                f"LinkedIn's API answered {response.status_code} for the {what}; "
+                "nothing was stored.",
+                headers={"Retry-After": "60"},
+            )
+        return body
+
+    async def linkedin_response(self, response_id: str) -> dict[str, Any]:
+        """The lead form response (the lead's answers, keyed by question id)."""
+        return await self._linkedin_get(
+            f"leadFormResponses/{quote(response_id, safe='')}", "lead form response"
+        )
+
+    async def linkedin_form(self, form_id: str) -> dict[str, Any]:
+        """The lead form (its questions: id, name and predefined field)."""
+        return await self._linkedin_get(f"leadForms/{quote(form_id, safe='')}", "lead form")
 
     async def _publish(self, source: str, producer: Any, records: list[OutboundRecord]) -> None:
         """Publish within the budget, or 503: at once while Kafka is known unreachable.

@@ -11,11 +11,12 @@ from leadrouter_scorer.webhooks.platforms import (
     generic,
     google_ads,
     hubspot,
+    linkedin,
     mailchimp,
     typeform,
     unbounce,
 )
-from leadrouter_scorer.webhooks.platforms.common import Submission
+from leadrouter_scorer.webhooks.platforms.common import Submission, text_of
 from leadrouter_scorer.webhooks.platforms.forms import form_fields
 from leadrouter_scorer.webhooks.quarantine import Delivery
 from leadrouter_scorer.webhooks.schemas import Ignored
@@ -27,6 +28,10 @@ class PlatformLookups(Protocol):
     def already_accepted(self, source: str, delivery_id: str) -> object | None: ...
 
     async def graph_lead(self, leadgen_id: str) -> dict[str, Any]: ...
+
+    async def linkedin_response(self, response_id: str) -> dict[str, Any]: ...
+
+    async def linkedin_form(self, form_id: str) -> dict[str, Any]: ...
 
 
 Mapped = list[Submission] | Ignored
@@ -65,6 +70,19 @@ async def _facebook(delivery: Delivery, lookups: PlatformLookups) -> Mapped:
     return submissions
 
 
+async def _linkedin(delivery: Delivery, lookups: PlatformLookups) -> Mapped:
+    lead = linkedin.notification(delivery.body)
+    if lead.lead_action != "CREATED":
+        # DELETED: the member withdrew the lead; acknowledged, not a lead.
+        return Ignored(ignored=f"leadAction {lead.lead_action or 'missing'}")
+    if lookups.already_accepted("linkedin", lead.response_id) is not None:
+        return [linkedin.known(lead)]
+    response = await lookups.linkedin_response(lead.response_id)
+    form_id = lead.form_id or linkedin.form_id_of(text_of(response.get("versionedLeadGenFormUrn")))
+    form = await lookups.linkedin_form(form_id) if form_id else None
+    return [linkedin.submission(lead, response, form)]
+
+
 async def _unbounce(delivery: Delivery, _lookups: PlatformLookups) -> Mapped:
     return [unbounce.submission(delivery.body)]
 
@@ -85,6 +103,7 @@ MAPPINGS: dict[str, Mapping] = {
     "facebook": _facebook,
     "unbounce": _unbounce,
     "mailchimp": _mailchimp,
+    "linkedin": _linkedin,
 }
 
 

@@ -123,3 +123,28 @@ def shared_key_valid(given: str | None, secrets: Sequence[SecretStr]) -> bool:
     if not given or not secrets:
         return False
     return _any_matches([s.get_secret_value().encode() for s in secrets], given.encode())
+
+
+def linkedin_signature_valid(header: str | None, body: bytes, secrets: Sequence[SecretStr]) -> bool:
+    """``X-LI-Signature``: hex HMAC-SHA256 with the app's client secret "of the
+    JSON-encoded string representation of the POST body prefixed by ``hmacsha256=``"
+    (https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation).
+    The sentence reads two ways, both accepted: the digest of ``hmacsha256=`` + body, or
+    the digest of the body sent as ``hmacsha256=<hex>``. Either needs the secret."""
+    if header is None or not secrets:
+        return False
+    given = header.strip()
+    given = given[len("hmacsha256=") :] if given.lower().startswith("hmacsha256=") else given
+    try:
+        digest = bytes.fromhex(given)
+    except ValueError:
+        return False
+    if not digest:
+        return False
+    expected = [_mac(s, b"hmacsha256=" + body) for s in secrets] + [_mac(s, body) for s in secrets]
+    return _any_matches(expected, digest)
+
+
+def linkedin_challenge_response(challenge_code: str, secret: SecretStr) -> str:
+    """``challengeResponse = Hex-encoded(HMACSHA256(challengeCode, clientSecret))``."""
+    return _mac(secret, challenge_code.encode()).hex()
