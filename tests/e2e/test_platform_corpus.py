@@ -69,6 +69,9 @@ class Graph:
                 or request.headers.get("x-restli-protocol-version") != "2.0.0"
             ):
                 return JSONResponse({"status": 426, "message": "Version missing"}, 426)
+            if path.startswith("crm/") and not request.query_params.get("properties"):
+                # Without ?properties= the CRM API answers a few default properties only.
+                return JSONResponse({"status": "error", "message": "properties expected"}, 400)
             if answer is None:
                 return JSONResponse({"status": 404, "message": "Not found"}, 404)
             return JSONResponse(answer)
@@ -133,6 +136,8 @@ async def corpus(
                     "SCORER_WEBHOOKS__FACEBOOK__ACCESS_TOKEN": ACCESS_TOKEN,
                     "SCORER_WEBHOOKS__FACEBOOK__GRAPH_BASE_URL": graph_url,
                     "SCORER_WEBHOOKS__LINKEDIN__ACCESS_TOKEN": ACCESS_TOKEN,
+                    "SCORER_WEBHOOKS__HUBSPOT__ACCESS_TOKEN": ACCESS_TOKEN,
+                    "SCORER_WEBHOOKS__HUBSPOT__API_BASE_URL": graph_url,
                     "SCORER_WEBHOOKS__LINKEDIN__API_BASE_URL": graph_url,
                     "SCORER_WEBHOOKS__LINKEDIN__API_VERSION": LINKEDIN_VERSION,
                     **{f"SCORER_KAFKA__{k}": v for k, v in kafka_env.items()},

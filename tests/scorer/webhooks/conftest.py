@@ -1,5 +1,6 @@
 """The scorer with every webhook source configured, and a local Graph API for Meta leads."""
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from leadrouter_scorer.webhooks.config import (
     WebhookSettings,
 )
 from tests.scorer.webhooks.samples import fixture_json
+from tests.support.corpus import CORPUS
 from tests.support.servers import serving
 
 SECRET = "current-secret"
@@ -27,6 +29,11 @@ PREVIOUS = "previous-secret"
 ACCESS_TOKEN = "page-access-token"
 VERIFY_TOKEN = "verify-me"
 MAX_BODY = 16 * 1024
+HUBSPOT_API = CORPUS / "hubspot" / "webhooks-api-batch" / "api"
+HUBSPOT_CONTACTS = {
+    path.stem.removeprefix("contact-"): json.loads(path.read_text())
+    for path in HUBSPOT_API.glob("contact-*.json")
+}
 
 
 @dataclass
@@ -56,6 +63,19 @@ class FakeGraph:
             body: dict[str, Any] = {**fixture_json("facebook_graph_lead.json"), "id": leadgen_id}
             return JSONResponse(body)
 
+        @app.get("/crm/v3/objects/contacts/{object_id}")
+        async def contact(object_id: str, request: Request) -> JSONResponse:
+            # HubSpot's CRM API, for the Webhooks API subscription batches.
+            self.requests.append(f"contact:{object_id}")
+            if request.headers.get("authorization") != f"Bearer {ACCESS_TOKEN}":
+                return JSONResponse({"status": "error", "category": "INVALID_AUTHENTICATION"}, 401)
+            if "email" not in request.query_params.get("properties", "").split(","):
+                return JSONResponse({"status": "error", "category": "VALIDATION_ERROR"}, 400)
+            found = HUBSPOT_CONTACTS.get(object_id)
+            if found is None:
+                return JSONResponse({"status": "error", "category": "OBJECT_NOT_FOUND"}, 404)
+            return JSONResponse(found)
+
         return app
 
 
@@ -79,7 +99,12 @@ def webhook_settings(graph_base_url: str, **changes: Any) -> WebhookSettings:
     settings = WebhookSettings(
         max_body_bytes=MAX_BODY,
         generic=GenericSettings(),
-        hubspot=HubSpotSettings(**_source("hubspot-campaign")),
+        hubspot=HubSpotSettings(
+            **_source("hubspot-campaign"),
+            access_token=SecretStr(ACCESS_TOKEN),
+            api_base_url=graph_base_url,
+            api_timeout_s=2.0,
+        ),
         typeform=SourceSettings(
             **_source("typeform-campaign", campaigns={"lT4Z3j": "spring-typeform"})
         ),

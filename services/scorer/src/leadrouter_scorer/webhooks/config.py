@@ -53,6 +53,21 @@ class HubSpotSettings(SourceSettings):
     timestamp_tolerance_s: int = Field(
         default=300, ge=1, description="HubSpot: reject requests signed longer ago (5 min)."
     )
+    access_token: SecretStr | None = Field(
+        default=None,
+        description="Private app or OAuth token with crm.objects.contacts.read: reads the "
+        "contacts that a Webhooks API subscription batch names.",
+    )
+    api_base_url: str = "https://api.hubapi.com"
+    api_timeout_s: float = Field(default=5.0, gt=0)
+    contact_properties: list[str] = Field(
+        default_factory=lambda: [
+            "email", "firstname", "lastname", "phone", "mobilephone", "company", "website",
+            "jobtitle", "country", "state", "zip", "city", "industry", "numemployees",
+            "hs_language", "hs_legal_basis", "lifecyclestage",
+        ],
+        description="The contact properties read from the CRM API (`?properties=`).",
+    )  # fmt: skip
 
 
 class FacebookSettings(SourceSettings):

@@ -163,9 +163,12 @@ async def receive_generic(
 @router.post(
     "/hubspot",
     **ACCEPTED,
-    summary="Receive a contact from a HubSpot workflow webhook",
-    description="Signed with `X-HubSpot-Signature-v3` and `X-HubSpot-Request-Timestamp`.",
-    responses=RESPONSES_POST,
+    summary="Receive a HubSpot contact: a workflow webhook or a Webhooks API batch",
+    description="Signed with `X-HubSpot-Signature-v3` and `X-HubSpot-Request-Timestamp`. "
+    "A JSON object is a workflow webhook's contact; a JSON array is a Webhooks API batch "
+    "whose `contact.creation` / `contact.propertyChange` contacts are read from the CRM "
+    "API (one lead per contact; 200 when the batch has none; 503 when the API fails).",
+    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No contact event"}},
     openapi_extra=request_body(JSON),
 )
 async def receive_hubspot(

@@ -195,36 +195,69 @@ class WebhookGateway:
             )
         return body
 
-    async def _linkedin_get(self, path: str, what: str) -> dict[str, Any]:
-        """``GET {api}/rest/{path}`` with the documented headers; any failure is 503 so
-        that nothing is stored and LinkedIn's notification (or the replay) comes again."""
-        settings = self.settings.linkedin
+    async def _api_get(
+        self,
+        platform: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        params: dict[str, str] | None = None,
+        timeout_s: float,
+        what: str,
+    ) -> dict[str, Any]:
+        """A platform API's JSON object; any failure is 503 so that nothing is stored
+        and the platform's delivery (or the replay) comes again."""
         assert self._graph is not None, "WebhookGateway.start() was not awaited"
+        try:
+            response = await self._graph.get(url, headers=headers, params=params, timeout=timeout_s)
+            body = without_nul(load_json(response.content)) if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError) as error:
+            failure = type(error).__name__
+            log.error("webhook.api_failed", platform=platform, what=what, error=failure)
+            raise PlatformUnavailable(
+                f"The {platform} API did not answer; nothing was stored.",
+                headers={"Retry-After": "60"},
+            ) from error
+        if not isinstance(body, dict):
+            status = response.status_code
+            log.error("webhook.api_failed", platform=platform, what=what, status=status)
+            raise PlatformUnavailable(
+                f"The {platform} API answered {response.status_code} for the {what}; "
+                "nothing was stored.",
+                headers={"Retry-After": "60"},
+            )
+        return body
+
+    async def _linkedin_get(self, path: str, what: str) -> dict[str, Any]:
+        """``GET {api}/rest/{path}`` with the headers LinkedIn's pages require."""
+        settings = self.settings.linkedin
         token = settings.access_token.get_secret_value() if settings.access_token else ""
-        url = f"{settings.api_base_url.rstrip('/')}/rest/{path}"
         headers = {
             # The token only ever in this header: URLs end up in logs, proxies and traces.
             "Authorization": f"Bearer {token}",
             "LinkedIn-Version": settings.api_version,
             "X-Restli-Protocol-Version": "2.0.0",
         }
-        try:
-            response = await self._graph.get(url, headers=headers, timeout=settings.api_timeout_s)
-            body = without_nul(load_json(response.content)) if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError) as error:
-            log.error("webhook.linkedin_api_failed", what=what, error=type(error).__name__)
-            raise PlatformUnavailable(
-                "LinkedIn's API did not answer; nothing was stored.",
-                headers={"Retry-After": "60"},
-            ) from error
-        if not isinstance(body, dict):
-            log.error("webhook.linkedin_api_failed", what=what, status=response.status_code)
-            raise PlatformUnavailable(
-                f"LinkedIn's API answered {response.status_code} for the {what}; "
-                "nothing was stored.",
-                headers={"Retry-After": "60"},
-            )
-        return body
+        url = f"{settings.api_base_url.rstrip('/')}/rest/{path}"
+        return await self._api_get(
+            "LinkedIn", url, headers=headers, timeout_s=settings.api_timeout_s, what=what
+        )
+
+    async def hubspot_contact(self, object_id: str) -> dict[str, Any]:
+        """``GET /crm/v3/objects/contacts/{objectId}?properties=...`` (token in the
+        ``Authorization`` header only)."""
+        settings = self.settings.hubspot
+        token = settings.access_token.get_secret_value() if settings.access_token else ""
+        base = settings.api_base_url.rstrip("/")
+        url = f"{base}/crm/v3/objects/contacts/{quote(object_id, safe='')}"
+        return await self._api_get(
+            "HubSpot",
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            params={"properties": ",".join(settings.contact_properties)},
+            timeout_s=settings.api_timeout_s,
+            what="contact",
+        )
 
     async def linkedin_response(self, response_id: str) -> dict[str, Any]:
         """The lead form response (the lead's answers, keyed by question id)."""

@@ -11,6 +11,7 @@ from leadrouter_scorer.webhooks.platforms import (
     generic,
     google_ads,
     hubspot,
+    hubspot_subscriptions,
     linkedin,
     mailchimp,
     typeform,
@@ -33,6 +34,8 @@ class PlatformLookups(Protocol):
 
     async def linkedin_form(self, form_id: str) -> dict[str, Any]: ...
 
+    async def hubspot_contact(self, object_id: str) -> dict[str, Any]: ...
+
 
 Mapped = list[Submission] | Ignored
 Mapping = Callable[[Delivery, PlatformLookups], Awaitable[Mapped]]
@@ -42,8 +45,23 @@ async def _generic(delivery: Delivery, _lookups: PlatformLookups) -> Mapped:
     return [generic.submission(delivery.body)]
 
 
-async def _hubspot(delivery: Delivery, _lookups: PlatformLookups) -> Mapped:
-    return [hubspot.submission(delivery.body)]
+async def _hubspot(delivery: Delivery, lookups: PlatformLookups) -> Mapped:
+    if not hubspot_subscriptions.is_batch(delivery.body):
+        return [hubspot.submission(delivery.body)]  # a workflow webhook: the contact itself
+    events = hubspot_subscriptions.events_of(delivery.body)
+    contacts = hubspot_subscriptions.contact_ids(events)
+    if not contacts:
+        return Ignored(ignored="no contact.creation or contact.propertyChange event")
+    submissions = []
+    for object_id in contacts:
+        # A contact sent before (its creation, then a property change) is one lead.
+        delivery_id = hubspot_subscriptions.delivery_id(object_id)
+        if lookups.already_accepted("hubspot", delivery_id) is not None:
+            submissions.append(hubspot_subscriptions.known(object_id))
+        else:
+            contact = await lookups.hubspot_contact(object_id)
+            submissions.append(hubspot_subscriptions.submission(object_id, contact, events))
+    return submissions
 
 
 async def _typeform(delivery: Delivery, _lookups: PlatformLookups) -> Mapped:
