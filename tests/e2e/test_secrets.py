@@ -98,6 +98,9 @@ async def test_no_secret_reaches_a_log_a_metric_an_answer_or_a_topic(
         "crm-token": distinctive("crm-token"),
         "manager-token": distinctive("manager-token"),
         "db-password": distinctive("db-password"),
+        "linkedin-secret": distinctive("linkedin-secret"),
+        "linkedin-token": distinctive("linkedin-token"),
+        "hubspot-token": distinctive("hubspot-token"),
     }
     everything = {
         **secrets,
@@ -124,6 +127,11 @@ async def test_no_secret_reaches_a_log_a_metric_an_answer_or_a_topic(
         "SCORER_WEBHOOKS__FACEBOOK__ACCESS_TOKEN": page_token,
         "SCORER_WEBHOOKS__FACEBOOK__VERIFY_TOKEN": secrets["meta-verify-token"],
         "SCORER_WEBHOOKS__FACEBOOK__GRAPH_BASE_URL": graph_url,
+        # Configured, so that a settings dump or an error would show them; their
+        # API calls are followed in the platform corpus (token in headers only).
+        "SCORER_WEBHOOKS__LINKEDIN__SECRETS": json.dumps([secrets["linkedin-secret"]]),
+        "SCORER_WEBHOOKS__LINKEDIN__ACCESS_TOKEN": secrets["linkedin-token"],
+        "SCORER_WEBHOOKS__HUBSPOT__ACCESS_TOKEN": secrets["hubspot-token"],
         "SCORER_LOG__LEVEL": "DEBUG",
     }
     router_env = {

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import structlog
 from fastapi import FastAPI
 
 from leadrouter_runtime.logging import configure_logging
@@ -14,10 +15,14 @@ from tests.support.servers import serving
 
 @pytest.fixture
 def restored_logging() -> Iterator[None]:
+    """The logging set-up as it was: configure_logging binds structlog and the root
+    handler to this test's captured stderr, which is closed once the test ends."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    structlog_config = structlog.get_config()
     yield
+    structlog.configure(**structlog_config)
     root.handlers, root.level = handlers, level
     for name, previous in quiet.items():
         logging.getLogger(name).setLevel(previous)
