@@ -24,7 +24,11 @@ async def watch(kafka: str) -> AsyncIterator[TopicWatch]:
 
 
 async def commit(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    # No auto-commit: the consumer starts fetching once assigned, and an auto-commit on
+    # stop would overwrite the offset set here with its own position (seen in CI: 3).
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         consumer.assign(list(offsets))
