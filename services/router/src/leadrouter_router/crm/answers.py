@@ -29,6 +29,7 @@ def raise_for_answer(response: httpx.Response, *, crm: str) -> None:
         raise RetryableDeliveryError(
             answer,
             retry_after_s=retry_after_s(response.headers.get("Retry-After"), now=datetime.now(UTC)),
+            rate_limited=response.status_code == 429,
         )
     if response.is_redirect:
         location = response.headers.get("Location", "?")

@@ -18,9 +18,10 @@ import asyncio
 import contextlib
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 import structlog
 from sqlalchemy import (
@@ -94,11 +95,17 @@ class OutboxMessage:
 
 
 class RetryableDeliveryError(Exception):
-    """The receiver may take it later (down, overloaded, 5xx, 429)."""
+    """The receiver may take it later (down, overloaded, 5xx, 429).
 
-    def __init__(self, reason: str, *, retry_after_s: float | None = None) -> None:
+    ``rate_limited`` marks a rate signal (a 429): the receiver is up and asks us to
+    slow down, so it does not count towards opening the destination's circuit."""
+
+    def __init__(
+        self, reason: str, *, retry_after_s: float | None = None, rate_limited: bool = False
+    ) -> None:
         super().__init__(reason)
         self.retry_after_s = retry_after_s
+        self.rate_limited = rate_limited
 
 
 class PermanentDeliveryError(Exception):
@@ -106,6 +113,26 @@ class PermanentDeliveryError(Exception):
 
 
 Deliverer = Callable[[OutboxMessage], Awaitable[None]]
+
+
+@runtime_checkable
+class BatchDeliverer(Protocol):
+    """A deliverer that also takes many messages of one destination in one call.
+
+    When the deliverer of a kind has these two members, the relay groups the messages
+    it claimed by (kind, destination) into chunks of at most ``max_batch`` and calls
+    :meth:`deliver_batch` once per chunk instead of the deliverer once per message.
+    Only stream heads are claimed, so a chunk holds at most one message per key and
+    the per-key order holds as with single deliveries."""
+
+    max_batch: int
+
+    async def deliver_batch(self, messages: Sequence[OutboxMessage]) -> list[BaseException | None]:
+        """One result per message, in the order given: ``None`` for delivered, else a
+        :class:`RetryableDeliveryError` or :class:`PermanentDeliveryError` (any other
+        exception is retried as unexpected). An exception raised by the call itself
+        is the result of every message of the chunk."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,15 +347,44 @@ class OutboxRelay:
         messages = await self._claim()
         if not messages:
             return 0
-        results = await asyncio.gather(
-            *(self._attempt(m) for m in messages), return_exceptions=True
-        )
-        await self._record(messages, results)
+        units = self._units(messages)
+        results = await asyncio.gather(*(self._attempt(unit) for unit in units))
+        await self._record([m for unit in units for m in unit], [r for rs in results for r in rs])
         return len(messages)
 
-    async def _attempt(self, message: OutboxMessage) -> None:
-        async with asyncio.timeout(self._attempt_timeout_s):
-            await self._deliverers[message.kind](message)
+    def _units(self, messages: Sequence[OutboxMessage]) -> list[list[OutboxMessage]]:
+        """One call each: chunks of one destination for a batch deliverer, else singles."""
+        units: list[list[OutboxMessage]] = []
+        chunks: dict[tuple[str, str], list[OutboxMessage]] = {}
+        for message in messages:
+            deliverer = self._deliverers[message.kind]
+            if not isinstance(deliverer, BatchDeliverer):
+                units.append([message])
+                continue
+            chunk = chunks.setdefault((message.kind, message.destination), [])
+            chunk.append(message)
+            if len(chunk) >= max(1, deliverer.max_batch):
+                units.append(chunk)
+                chunks[(message.kind, message.destination)] = []
+        units.extend(chunk for chunk in chunks.values() if chunk)
+        return units
+
+    async def _attempt(self, unit: list[OutboxMessage]) -> list[BaseException | None]:
+        """The result of each message of one call; an exception of the call is all of theirs."""
+        deliverer = self._deliverers[unit[0].kind]
+        try:
+            async with asyncio.timeout(self._attempt_timeout_s):
+                if isinstance(deliverer, BatchDeliverer):
+                    results = await deliverer.deliver_batch(unit)
+                    if len(results) != len(unit):
+                        raise RetryableDeliveryError(
+                            f"{len(results)} results for a batch of {len(unit)}"
+                        )
+                    return list(results)
+                await deliverer(unit[0])
+                return [None]
+        except Exception as error:  # recorded as the message's result, retried or ended
+            return [error] * len(unit)
 
     async def _claim(self) -> list[OutboxMessage]:
         now = self._clock()

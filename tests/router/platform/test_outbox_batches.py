@@ -1,0 +1,128 @@
+"""A deliverer with ``deliver_batch`` gets the claimed heads of one destination in
+chunks of ``max_batch``, one result per message; a deliverer without it gets one call
+per message as before (both databases)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from leadrouter_router import models  # noqa: F401  (the complete metadata)
+from leadrouter_router.platform.db import create_engine, session_factory
+from leadrouter_router.platform.outbox import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    OutboxMessage,
+    OutboxRelay,
+    OutboxRow,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+    enqueue,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class BatchReceiver:
+    """Takes chunks; refuses for good the payloads named ``bad``, asks again later for
+    ``later``, takes the rest."""
+
+    max_batch: int = 3
+    chunks: list[list[str]] = field(default_factory=list)
+    singles: list[str] = field(default_factory=list)
+
+    async def __call__(self, message: OutboxMessage) -> None:
+        self.singles.append(message.payload)
+
+    async def deliver_batch(self, messages: Sequence[OutboxMessage]) -> list[BaseException | None]:
+        self.chunks.append([m.destination + "/" + m.payload for m in messages])
+        return [
+            PermanentDeliveryError("refused")
+            if m.payload == "bad"
+            else RetryableDeliveryError("later")
+            if m.payload == "later"
+            else None
+            for m in messages
+        ]
+
+
+@dataclass
+class SingleReceiver:
+    taken: list[str] = field(default_factory=list)
+
+    async def __call__(self, message: OutboxMessage) -> None:
+        self.taken.append(message.payload)
+
+
+async def test_batch_deliverer_gets_chunks_per_destination_and_each_result_recorded(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    batches, singles = BatchReceiver(), SingleReceiver()
+    relay = OutboxRelay(
+        sessions=sessions,
+        deliverers={"crm": batches, "webhook": singles},
+        clock=_now,
+        poll_interval_s=0.05,
+        batch_size=100,
+        lease_s=10,
+        backoff_base_s=60,
+        backoff_max_s=60,
+    )
+    payloads = {"hubspot": ["a", "bad", "b", "later", "c"], "salesforce": ["d", "e"]}
+    try:
+        async with sessions.begin() as session:
+            for destination, names in payloads.items():
+                for n, name in enumerate(names):
+                    enqueue(
+                        session,
+                        kind="crm",
+                        destination=destination,
+                        key=f"{destination}-{n}",
+                        payload=name,
+                        idempotency_key=f"{destination}-{n}",
+                        now=_now(),
+                    )
+            for n in range(2):
+                enqueue(
+                    session,
+                    kind="webhook",
+                    destination="manager",
+                    key=f"w{n}",
+                    payload=f"w{n}",
+                    idempotency_key=f"w{n}",
+                    now=_now(),
+                )
+        assert await relay.deliver_due() == 9
+        async with sessions() as session:
+            rows = (await session.scalars(select(OutboxRow))).all()
+    finally:
+        await engine.dispose()
+
+    assert sorted(batches.chunks) == [
+        ["hubspot/a", "hubspot/bad", "hubspot/b"],
+        ["hubspot/later", "hubspot/c"],
+        ["salesforce/d", "salesforce/e"],
+    ]
+    assert batches.singles == []
+    assert sorted(singles.taken) == ["w0", "w1"]
+    status = {row.payload: (row.status, row.attempts) for row in rows}
+    assert status == {
+        "a": (DELIVERED, 1),
+        "bad": (FAILED, 1),
+        "b": (DELIVERED, 1),
+        "later": (PENDING, 1),
+        "c": (DELIVERED, 1),
+        "d": (DELIVERED, 1),
+        "e": (DELIVERED, 1),
+        "w0": (DELIVERED, 1),
+        "w1": (DELIVERED, 1),
+    }
+    refused = next(row for row in rows if row.payload == "bad")
+    assert refused.last_error == "PermanentDeliveryError: refused"
