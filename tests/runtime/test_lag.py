@@ -12,6 +12,7 @@ from structlog.testing import capture_logs
 
 from leadrouter_runtime.kafka import BatchConsumer, DeadLetter, create_producer
 from leadrouter_runtime.lag import ConsumerLagProbe, lag_gauge
+from leadrouter_runtime.periodic import PeriodicTask, running
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import topics
 from tests.support.kafka import produce, read_all
@@ -40,14 +41,9 @@ async def test_lag_shows_the_records_waiting_per_partition_then_zero_once_handle
     group = f"{topic_prefix}lag-{uuid.uuid4().hex[:6]}"
     registry = CollectorRegistry()
     probe = ConsumerLagProbe(
-        settings=settings,
-        group_id=group,
-        topics=[topic],
-        gauge=lag_gauge(registry, "svc"),
-        interval_s=0.1,
+        settings=settings, group_id=group, topics=[topic], gauge=lag_gauge(registry, "svc")
     )
-    await probe.start()
-    try:
+    async with running([PeriodicTask("consumer-lag", probe.run_once, interval_s=0.1)]):
         # No commit yet: everything the log holds is still to do.
         expected = {str(n): waiting.get(str(n), 0.0) for n in range(3)}
         await eventually(lambda: _async(lags(registry, topic) == expected), what=f"lag {expected}")
@@ -67,10 +63,7 @@ async def test_lag_shows_the_records_waiting_per_partition_then_zero_once_handle
         finally:
             await consumer.stop()
             await producer.stop()
-        assert probe.running
-    finally:
-        await probe.stop()
-    assert not probe.running
+    await probe.close()
 
 
 async def test_a_broker_that_does_not_answer_is_logged_and_tried_again(kafka: str) -> None:
@@ -83,23 +76,22 @@ async def test_a_broker_that_does_not_answer_is_logged_and_tried_again(kafka: st
             group_id="lag-test",
             topics=["leads.scored"],
             gauge=lag_gauge(CollectorRegistry(), "svc"),
-            interval_s=0.05,
             timeout_s=5,
         )
+        task = PeriodicTask(
+            "consumer-lag", probe.run_once, interval_s=0.05, log_context={"group_id": "lag-test"}
+        )
         with capture_logs() as logs:
-            await probe.start()  # returns at once, although nothing answers
-            try:
+            async with running([task]):  # the body runs at once, although nothing answers
 
                 async def failed_twice() -> bool:
-                    failures = [e for e in logs if e["event"] == "kafka.lag_probe_failed"]
+                    failures = [e for e in logs if e["event"] == "periodic.failed"]
                     return len(failures) >= 2
 
                 await eventually(failed_twice, what="two failed rounds")
-                assert probe.running
-            finally:
-                await probe.stop()
-    failure = next(e for e in logs if e["event"] == "kafka.lag_probe_failed")
-    assert failure["log_level"] == "warning"
+        await probe.close()
+    failure = next(e for e in logs if e["event"] == "periodic.failed")
+    assert failure["task"] == "consumer-lag"
     assert failure["group_id"] == "lag-test"
 
 

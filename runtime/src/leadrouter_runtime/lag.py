@@ -3,7 +3,8 @@
 Lag per partition is the high-water mark minus the group's committed offset (all
 that the log holds while the group has committed nothing), as Kafka's
 ``kafka-consumer-groups.sh --describe`` and lag exporters compute it. The probe
-runs apart from the consumer loop, so a stuck loop shows as lag that grows.
+runs apart from the consumer loop (a periodic task), so a stuck loop shows as lag
+that grows.
 """
 
 import asyncio
@@ -30,11 +31,12 @@ def lag_gauge(registry: CollectorRegistry, prefix: str) -> Gauge:
 
 
 class ConsumerLagProbe:
-    """Sets ``gauge{topic,partition}`` for ``group_id`` on ``topics`` every ``interval_s``.
+    """Sets ``gauge{topic,partition}`` for ``group_id`` on ``topics`` at each
+    :meth:`run_once`, which the service runs as a periodic task.
 
-    A broker that does not answer never takes the service down: the round is
-    logged as a warning and tried again at the next interval (the gauge keeps
-    its last values meanwhile).
+    A broker that does not answer never takes the service down: the round fails
+    (the periodic task logs it and tries again at the next interval) and the gauge
+    keeps its last values meanwhile.
     """
 
     def __init__(
@@ -44,66 +46,44 @@ class ConsumerLagProbe:
         group_id: str,
         topics: Sequence[str],
         gauge: Gauge,
-        interval_s: float,
         timeout_s: float = 30.0,
     ) -> None:
         self._settings = settings
-        self._group_id = group_id
+        self.group_id = group_id
         self._topics = list(topics)
         self._gauge = gauge
-        self._interval_s = interval_s
         self._timeout_s = timeout_s
         self._watch: TopicWatch | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        """Start measuring in the background; returns at once, broker or not."""
-        self._task = asyncio.create_task(self._run(), name=f"lag:{self._group_id}")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        await self._close()
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
 
     async def measure(self) -> dict[tuple[str, int], int]:
         """Read the offsets once, set the gauge; (topic, partition) -> lag."""
         if self._watch is None:
-            watch = TopicWatch(self._settings, client_suffix=f"lag-{self._group_id}")
+            watch = TopicWatch(self._settings, client_suffix=f"lag-{self.group_id}")
             try:
                 await watch.start()
             except BaseException:
                 await watch.stop()
                 raise
             self._watch = watch
-        found = await self._watch.offsets(self._topics, groups={self._group_id: self._topics})
+        found = await self._watch.offsets(self._topics, groups={self.group_id: self._topics})
         lags = {}
         for partition in found:
-            lag = partition.lag(self._group_id)
+            lag = partition.lag(self.group_id)
             self._gauge.labels(topic=partition.topic, partition=str(partition.partition)).set(lag)
             lags[partition.topic, partition.partition] = lag
         return lags
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                async with asyncio.timeout(self._timeout_s):
-                    await self.measure()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                # A metric must not take the service down; the next round tries
-                # again, with fresh clients in case these were left half-open.
-                log.warning("kafka.lag_probe_failed", group_id=self._group_id, error=repr(error))
-                await self._close()
-            await asyncio.sleep(self._interval_s)
+    async def run_once(self) -> None:
+        """One round within ``timeout_s``; a failed one closes the clients, so that the
+        next round starts with fresh ones in case these were left half-open."""
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                await self.measure()
+        except Exception:
+            await self.close()
+            raise
 
-    async def _close(self) -> None:
+    async def close(self) -> None:
         watch, self._watch = self._watch, None
         if watch is not None:
             try:

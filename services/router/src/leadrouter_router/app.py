@@ -55,6 +55,7 @@ from leadrouter_runtime.lag import ConsumerLagProbe, lag_gauge
 from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.openapi import document_problems
+from leadrouter_runtime.periodic import PeriodicMetrics, PeriodicTask, running
 from leadrouter_runtime.problems import install_problem_handlers, problem_response
 from leadrouter_runtime.watch import TopicWatch
 from leadrouter_schemas import topics
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     produced_metrics = ProducerMetrics(registry, "router")
     consumer_metrics = ConsumerMetrics(registry, "router", produced=produced_metrics)
     lag = lag_gauge(registry, "router")
+    periodic_metrics = PeriodicMetrics(registry, "router")
     replays = ReplayJobs()
 
     @asynccontextmanager
@@ -145,27 +147,21 @@ def create_app(settings: Settings) -> FastAPI:
                 assigned_topic=kafka.topic(topics.LEADS_ASSIGNED),
                 clock=_utc_now,
                 on_committed=relay.wake,
-                interval_s=settings.routing.recheck_interval_s,
                 batch_size=settings.routing.recheck_batch_size,
                 metrics=metrics,
             )
-            recheck_task = asyncio.create_task(recheck.run(), name="recheck-unassigned")
-            stack.push_async_callback(_cancel, recheck_task)
 
             service_levels = CheckServiceLevels(
                 sessions=sessions,
                 assigned_topic=kafka.topic(topics.LEADS_ASSIGNED),
                 clock=_utc_now,
                 on_committed=relay.wake,
-                interval_s=settings.sla.check_interval_s,
                 batch_size=settings.sla.batch_size,
                 notify_manager=manager_url is not None,
                 metrics=outcome_metrics,
                 routing_metrics=metrics,
             )
             app.state.service_levels = service_levels
-            sla_task = asyncio.create_task(service_levels.run(), name="service-levels")
-            stack.push_async_callback(_cancel, sla_task)
 
             consumer = BatchConsumer(
                 settings=kafka,
@@ -188,10 +184,8 @@ def create_app(settings: Settings) -> FastAPI:
                 group_id=kafka.group_id or "router",
                 topics=[kafka.topic(topics.LEADS_SCORED)],
                 gauge=lag,
-                interval_s=settings.lag_interval_s,
             )
-            await lag_probe.start()
-            stack.push_async_callback(lag_probe.stop)
+            stack.push_async_callback(lag_probe.close)
             rejections = rejections_consumer(
                 kafka,
                 sessions=sessions,
@@ -218,14 +212,45 @@ def create_app(settings: Settings) -> FastAPI:
                 interval_s=settings.ops.sample_interval_s,
                 window_s=settings.ops.throughput_window_s,
             )
-            activity_task = asyncio.create_task(activity.run(), name="ops-topics")
-            stack.push_async_callback(_cancel, activity_task)
             app.state.ops = OpsKafka(
                 watch,
                 activity,
                 dead_letter_topics=[kafka.topic(dead_letter(name)) for name in PIPELINE_TOPICS],
             )
 
+            await stack.enter_async_context(
+                running(
+                    [
+                        PeriodicTask(
+                            "recheck-unassigned",
+                            recheck.run_once,
+                            interval_s=settings.routing.recheck_interval_s,
+                            metrics=periodic_metrics,
+                        ),
+                        # An interval first: deadlines are minutes, the start-up stays quiet.
+                        PeriodicTask(
+                            "sla-check",
+                            service_levels.run_once,
+                            interval_s=settings.sla.check_interval_s,
+                            wait_first=True,
+                            metrics=periodic_metrics,
+                        ),
+                        PeriodicTask(
+                            "consumer-lag",
+                            lag_probe.run_once,
+                            interval_s=settings.lag_interval_s,
+                            metrics=periodic_metrics,
+                            log_context={"group_id": lag_probe.group_id},
+                        ),
+                        PeriodicTask(
+                            "ops-topics",
+                            activity.sample,
+                            interval_s=settings.ops.sample_interval_s,
+                            metrics=periodic_metrics,
+                        ),
+                    ]
+                )
+            )
             app.state.router = RouterState(
                 settings=settings,
                 engine=engine,

@@ -18,6 +18,7 @@ from leadrouter_runtime.lag import ConsumerLagProbe
 from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.openapi import add_problems, document_problems
+from leadrouter_runtime.periodic import PeriodicMetrics, PeriodicTask, running
 from leadrouter_runtime.problems import install_problem_handlers
 from leadrouter_schemas import topics
 from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
@@ -45,6 +46,7 @@ def _utc_now() -> datetime:
 def create_app(settings: Settings) -> FastAPI:
     registry = CollectorRegistry()
     scoring_metrics = ScoringMetrics(registry)
+    periodic_metrics = PeriodicMetrics(registry, "scorer")
     webhooks = WebhookGateway(
         settings.webhooks, metrics=WebhookMetrics(registry, sources=tuple(intake.MAPPINGS))
     )
@@ -88,8 +90,16 @@ def create_app(settings: Settings) -> FastAPI:
             group_id=group_id,
             topics=[kafka.topic(topics.LEADS_RECEIVED)],
             gauge=scoring_metrics.lag,
-            interval_s=settings.lag_interval_s,
         )
+        periodic = [
+            PeriodicTask(
+                "consumer-lag",
+                lag.run_once,
+                interval_s=settings.lag_interval_s,
+                metrics=periodic_metrics,
+                log_context={"group_id": group_id},
+            )
+        ]
         await producer.start()
         try:
             await webhooks.start()
@@ -97,7 +107,6 @@ def create_app(settings: Settings) -> FastAPI:
             await follower.start(timeout_s=settings.campaigns_load_timeout_s)
             await consumer.start()
             await remapping.start()
-            await lag.start()
             app.state.scorer = ScorerState(
                 settings=settings, producer=producer, consumer=consumer, campaigns=follower
             )
@@ -106,9 +115,10 @@ def create_app(settings: Settings) -> FastAPI:
                 bootstrap_servers=kafka.bootstrap_servers,
                 campaigns=len(follower.catalogue),
             )
-            yield
+            async with running(periodic):
+                yield
         finally:
-            await lag.stop()
+            await lag.close()
             await remapping.stop()
             await consumer.stop()
             await follower.stop()

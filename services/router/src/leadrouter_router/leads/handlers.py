@@ -1,7 +1,6 @@
 """The ``leads.scored`` consumer: one transaction per batch, offsets after the commit;
 and the periodic re-check of leads that wait unassigned."""
 
-import asyncio
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -68,8 +67,8 @@ class RouteScoredLeads:
 
 
 class RecheckUnassigned:
-    """Periodically tries the leads that wait unassigned (the state is data: a restart
-    loses nothing, and the next run picks them up)."""
+    """Tries the leads that wait unassigned, run periodically by the app (the state is
+    data: a restart loses nothing, and the next run picks them up)."""
 
     def __init__(
         self,
@@ -78,7 +77,6 @@ class RecheckUnassigned:
         assigned_topic: str,
         clock: Callable[[], datetime],
         on_committed: Callable[[], None],
-        interval_s: float,
         batch_size: int,
         metrics: RoutingMetrics | None = None,
     ) -> None:
@@ -86,7 +84,6 @@ class RecheckUnassigned:
         self._assigned_topic = assigned_topic
         self._clock = clock
         self._on_committed = on_committed
-        self._interval_s = interval_s
         self._batch_size = batch_size
         self._metrics = metrics
 
@@ -103,13 +100,3 @@ class RecheckUnassigned:
             self._on_committed()
             log.info("routing.unassigned_rechecked", assigned=len(routed))
         return len(routed)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("routing.recheck_failed")
-            await asyncio.sleep(self._interval_s)

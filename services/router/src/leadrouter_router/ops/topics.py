@@ -1,6 +1,7 @@
 """Samples the pipeline's topics every few seconds (end offsets and the groups'
 committed offsets), so that the ops page shows throughput and lag per partition
-without asking the broker on every refresh."""
+without asking the broker on every refresh. The app runs ``sample`` periodically; a
+broker hiccup is a failed run, and the page shows the last sample's time."""
 
 import asyncio
 from collections import deque
@@ -60,17 +61,6 @@ class TopicActivity:
                 log.warning("ops.topics_sample_stale", sampled_at=self._samples[-1].at)
         samples = within(list(self._samples), window_s=self.window_s)
         return samples[-1], per_second(samples)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.sample()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                # The page shows the last sample's time; a broker hiccup must not stop this.
-                log.warning("ops.topics_sample_failed", error=repr(error))
-            await asyncio.sleep(self._interval_s)
 
 
 class OpsKafka:

@@ -1,6 +1,6 @@
-"""The periodic service-level check (the timers are rows: a restart loses nothing)."""
+"""The periodic service-level check (the timers are rows: a restart loses nothing);
+the app runs ``run_once`` as a :class:`leadrouter_runtime.periodic.PeriodicTask`."""
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,7 +22,6 @@ class CheckServiceLevels:
         assigned_topic: str,
         clock: Callable[[], datetime],
         on_committed: Callable[[], None],
-        interval_s: float,
         batch_size: int,
         notify_manager: bool,
         metrics: OutcomeMetrics | None = None,
@@ -32,7 +31,6 @@ class CheckServiceLevels:
         self._assigned_topic = assigned_topic
         self._clock = clock
         self._on_committed = on_committed
-        self._interval_s = interval_s
         self._batch_size = batch_size
         self._notify_manager = notify_manager
         self._metrics = metrics
@@ -57,14 +55,3 @@ class CheckServiceLevels:
             self._on_committed()
             log.info("sla.checked", armed=armed, breached=breached)
         return Checked(armed=armed, breached=breached)
-
-    async def run(self) -> None:
-        while True:
-            # An interval first: deadlines are minutes, and the start-up stays quiet.
-            await asyncio.sleep(self._interval_s)
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sla.check_failed")
