@@ -2,35 +2,33 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy import select
 
+from leadrouter_router.accounts import repository
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.accounts.schemas import AccountIn, AccountList, AccountOut
 from leadrouter_router.errors import UnknownReference
 from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, require
+from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute
-from leadrouter_router.salespeople.models import SalespersonRow
+from leadrouter_router.salespeople import repository as salespeople
 from leadrouter_router.state import Session
-from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
 READ = [Depends(require("read"))]
 ADMIN = [Depends(require("admin"))]
 WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES}
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=ResourceRoute)
-
-
-async def _get(session: Session, account_id: uuid.UUID) -> AccountRow:
-    row = await session.get(AccountRow, account_id)
-    if row is None:
-        raise NotFound(f"No account {account_id}.")
-    return row
+Account = Annotated[
+    AccountRow, Depends(get_or_404(repository.get, "account_id", uuid.UUID, "No account {}."))
+]
 
 
 async def _values(session: Session, body: AccountIn) -> dict[str, object]:
-    if body.owner_id is not None and await session.get(SalespersonRow, body.owner_id) is None:
+    if body.owner_id is not None and await salespeople.get(session, body.owner_id) is None:
         raise UnknownReference(f"No salesperson {body.owner_id}.")
     values = body.model_dump()
     values["domains"] = sorted({d.strip().lower().removeprefix("www.") for d in body.domains})
@@ -39,7 +37,7 @@ async def _values(session: Session, body: AccountIn) -> dict[str, object]:
 
 @router.get("", dependencies=READ, responses=AUTH_RESPONSES, summary="All accounts")
 async def list_accounts(session: Session) -> AccountList:
-    rows = (await session.scalars(select(AccountRow).order_by(AccountRow.name))).all()
+    rows = await repository.all_accounts(session)
     return AccountList(items=[AccountOut.model_validate(row) for row in rows])
 
 
@@ -59,8 +57,8 @@ async def create_account(body: AccountIn, session: Session) -> AccountOut:
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="One account",
 )
-async def get_account(account_id: uuid.UUID, session: Session) -> AccountOut:
-    return AccountOut.model_validate(await _get(session, account_id))
+async def get_account(account: Account) -> AccountOut:
+    return AccountOut.model_validate(account)
 
 
 @router.put(
@@ -69,8 +67,7 @@ async def get_account(account_id: uuid.UUID, session: Session) -> AccountOut:
     responses={**WRITE_RESPONSES, **NOT_FOUND},
     summary="Replace an account",
 )
-async def replace_account(account_id: uuid.UUID, body: AccountIn, session: Session) -> AccountOut:
-    row = await _get(session, account_id)
+async def replace_account(row: Account, body: AccountIn, session: Session) -> AccountOut:
     for name, value in (await _values(session, body)).items():
         setattr(row, name, value)
     await session.flush()
@@ -85,6 +82,6 @@ async def replace_account(account_id: uuid.UUID, body: AccountIn, session: Sessi
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="Remove an account",
 )
-async def delete_account(account_id: uuid.UUID, session: Session) -> Response:
-    await session.delete(await _get(session, account_id))
+async def delete_account(account: Account, session: Session) -> Response:
+    await session.delete(account)
     return Response(status_code=204)

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from leadrouter_router.campaigns import repository, service
+from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.campaigns.schemas import (
     CAMPAIGN_ID_MAX_LENGTH,
     CAMPAIGN_ID_PATTERN,
@@ -16,15 +17,20 @@ from leadrouter_router.campaigns.schemas import (
 )
 from leadrouter_router.errors import Conflict
 from leadrouter_router.platform.auth import AUTH_RESPONSES, CONFLICT, NOT_FOUND, require
+from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute
 from leadrouter_router.state import Session, router_state
-from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
 READ = [Depends(require("read"))]
 ADMIN = [Depends(require("admin"))]
 WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES}
 CampaignId = Annotated[
     str, Path(min_length=1, max_length=CAMPAIGN_ID_MAX_LENGTH, pattern=CAMPAIGN_ID_PATTERN)
+]
+Campaign = Annotated[
+    CampaignRow,
+    Depends(get_or_404(repository.get, "campaign_id", CampaignId, "No campaign {}.")),
 ]
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=ResourceRoute)
@@ -66,10 +72,7 @@ async def create_campaign(body: CampaignIn, session: Session, request: Request) 
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="One campaign",
 )
-async def get_campaign(campaign_id: CampaignId, session: Session) -> CampaignOut:
-    row = await repository.get(session, campaign_id)
-    if row is None:
-        raise NotFound(f"No campaign {campaign_id}.")
+async def get_campaign(row: Campaign) -> CampaignOut:
     return service.campaign_out(row)
 
 
@@ -96,10 +99,7 @@ async def put_campaign(
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="End a campaign: it is kept, inactive, and the scorer is told",
 )
-async def delete_campaign(campaign_id: CampaignId, session: Session, request: Request) -> Response:
-    row = await repository.get(session, campaign_id)
-    if row is None:
-        raise NotFound(f"No campaign {campaign_id}.")
+async def delete_campaign(row: Campaign, session: Session, request: Request) -> Response:
     body = CampaignBody.model_validate(
         {
             **service.campaign_out(row).model_dump(
@@ -109,6 +109,6 @@ async def delete_campaign(campaign_id: CampaignId, session: Session, request: Re
         }
     )
     await service.save_campaign(
-        session, campaign_id, body, now=datetime.now(UTC), topic_prefix=_prefix(request)
+        session, row.campaign_id, body, now=datetime.now(UTC), topic_prefix=_prefix(request)
     )
     return Response(status_code=204)

@@ -16,6 +16,7 @@ from leadrouter_router.platform.auth import (
     NOT_FOUND,
     require,
 )
+from leadrouter_router.platform.lookup import found
 from leadrouter_router.state import Session
 from leadrouter_runtime.problems import NotFound, Problem
 
@@ -53,8 +54,7 @@ def _utc(moment: datetime) -> datetime:
     summary="The lead's deliveries to the CRM: status, attempts, the CRM's last answer",
 )
 async def lead_deliveries(lead_id: uuid.UUID, session: Session) -> DeliveryList:
-    if await repository.get_lead(session, lead_id) is None:
-        raise NotFound(f"No lead {lead_id}.")
+    found(await repository.get_lead(session, lead_id), f"No lead {lead_id}.")
     rows = await outbox.messages_with_key(session, kind=CRM_KIND, key=str(lead_id))
     return DeliveryList(items=[_out(row) for row in rows])
 

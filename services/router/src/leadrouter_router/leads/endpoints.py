@@ -17,6 +17,7 @@ from leadrouter_router.leads.schemas import (
     LeadStatus,
 )
 from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, problem_entry, require
+from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.pagination import (
     Cursor,
     PageSize,
@@ -24,7 +25,6 @@ from leadrouter_router.platform.pagination import (
     encode_cursor,
 )
 from leadrouter_router.state import Session
-from leadrouter_runtime.problems import NotFound
 from leadrouter_runtime.values import UtcDatetime
 
 READ = [Depends(require("read"))]
@@ -32,6 +32,9 @@ BAD_QUERY: dict[int | str, dict[str, Any]] = {
     400: problem_entry("The cursor was not given by this API"),
     422: problem_entry("A query parameter is not valid"),
 }
+Lead = Annotated[
+    LeadRow, Depends(get_or_404(repository.get_lead, "lead_id", uuid.UUID, "No lead {}."))
+]
 
 router = APIRouter(tags=["leads"])
 
@@ -101,10 +104,7 @@ async def list_leads(
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="One lead with its assignments",
 )
-async def get_lead(lead_id: uuid.UUID, session: Session) -> LeadOut:
-    lead = await repository.get_lead(session, lead_id)
-    if lead is None:
-        raise NotFound(f"No lead {lead_id}.")
+async def get_lead(lead: Lead, session: Session) -> LeadOut:
     return _lead_out(lead, await repository.assignments_of(session, [lead.id]))
 
 

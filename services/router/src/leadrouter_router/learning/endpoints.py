@@ -23,7 +23,6 @@ from leadrouter_router.platform.auth import (
     require,
 )
 from leadrouter_router.state import Session, router_state
-from leadrouter_runtime.problems import NotFound
 
 Version = Annotated[str, Path(max_length=200)]
 Admin = Annotated[Caller, Depends(require("admin"))]
@@ -70,10 +69,7 @@ async def list_models(campaign_id: CampaignId, session: Session) -> ModelVersion
     summary="One model version with its hold-out evaluation beside the current model's",
 )
 async def get_model(campaign_id: CampaignId, version: Version, session: Session) -> ModelVersionOut:
-    row = await repository.version(session, campaign_id, version)
-    if row is None:
-        raise NotFound(f"Campaign {campaign_id} has no model version {version}.")
-    return service.version_out(row)
+    return service.version_out(await service.model_version(session, campaign_id, version))
 
 
 @router.post(

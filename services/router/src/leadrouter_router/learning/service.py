@@ -34,7 +34,8 @@ from leadrouter_router.learning.schemas import (
     MetricsOut,
     ModelVersionOut,
 )
-from leadrouter_runtime.problems import NotFound, Problem
+from leadrouter_router.platform.lookup import found
+from leadrouter_runtime.problems import Problem
 from leadrouter_schemas import ScoringModel
 from leadrouter_schemas.default_scoring import DEFAULT_MODEL
 
@@ -64,10 +65,15 @@ def example(received_at: datetime, score: int, scored: dict[str, Any], stage: st
 
 
 async def _campaign(session: AsyncSession, campaign_id: str) -> CampaignRow:
-    row = await campaigns.get(session, campaign_id)
-    if row is None:
-        raise NotFound(f"No campaign {campaign_id}.")
-    return row
+    return found(await campaigns.get(session, campaign_id), f"No campaign {campaign_id}.")
+
+
+async def model_version(session: AsyncSession, campaign_id: str, version: str) -> ModelVersionRow:
+    """The campaign's model version, or 404."""
+    return found(
+        await repository.version(session, campaign_id, version),
+        f"Campaign {campaign_id} has no model version {version}.",
+    )
 
 
 def _summary(evaluation: EvaluationOut) -> dict[str, float | None]:
@@ -163,9 +169,7 @@ async def promote(
     topic_prefix: str,
 ) -> ModelVersionRow:
     campaign = await _campaign(session, campaign_id)
-    row = await repository.version(session, campaign_id, version)
-    if row is None:
-        raise NotFound(f"Campaign {campaign_id} has no model version {version}.")
+    row = await model_version(session, campaign_id, version)
     if row.status == "promoted":
         raise Conflict(f"{version} is the campaign's model already.")
     previous = await repository.promoted(session, campaign_id)

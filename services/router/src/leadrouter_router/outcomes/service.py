@@ -27,8 +27,9 @@ from leadrouter_router.outcomes.schemas import (
 )
 from leadrouter_router.outcomes.states import Action, OutOfOrder, Transition, advance
 from leadrouter_router.platform import outbox
+from leadrouter_router.platform.lookup import found
 from leadrouter_router.routing.metrics import RoutingMetrics
-from leadrouter_runtime.problems import InvalidParam, NotFound, Problem
+from leadrouter_runtime.problems import InvalidParam, Problem
 from leadrouter_runtime.values import CLOCK_SKEW
 from leadrouter_schemas import LeadOutcomeData, LeadOutcomeRecorded, encode, header_values
 
@@ -81,8 +82,7 @@ async def record_callback(
             )
         return Recorded(CallbackOut.model_validate(previous.answer), replayed=True)
 
-    if lead is None:
-        raise NotFound(f"No lead {lead_id}.")
+    lead = found(lead, f"No lead {lead_id}.")
     assignment = await repository.latest_assignment(session, lead_id)
     if lead.status not in ("assigned", "closed") or assignment is None:
         raise OutOfOrderCallback(f"The lead is {lead.status}: nobody has it to {action} it.")

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, problem_entry, require
+from leadrouter_router.platform.lookup import found
 from leadrouter_router.replay.jobs import ReplayJob, ReplayJobs
 from leadrouter_router.replay.report import ReplayTally, SlaExposure
 from leadrouter_router.replay.schemas import (
@@ -23,7 +24,7 @@ from leadrouter_router.replay.service import ReplayResult, replay_window
 from leadrouter_router.reports.endpoints import EmptyPeriod
 from leadrouter_router.routing.service import check_references
 from leadrouter_router.state import Session, router_state
-from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
 MOVED_SHOWN = 1000
 ADMIN = [Depends(require("admin"))]
@@ -86,9 +87,10 @@ async def start_replay(
     summary="A replay's progress, and its report once done",
 )
 async def get_replay(job_id: Annotated[uuid.UUID, Path()], request: Request) -> ReplayJobOut:
-    job = _jobs(request).get(job_id)
-    if job is None:
-        raise NotFound(f"No replay {job_id} (the router keeps the last few, in memory).")
+    job = found(
+        _jobs(request).get(job_id),
+        f"No replay {job_id} (the router keeps the last few, in memory).",
+    )
     return job_out(job)
 
 

@@ -1,16 +1,17 @@
 """Policies (versioned), the decision record of a lead, and the what-if simulation."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
-from sqlalchemy import delete
 
 from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, require
+from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute
 from leadrouter_router.routing import repository, service
-from leadrouter_router.routing.models import RoutingPolicyRow
+from leadrouter_router.routing.models import DecisionRow, RoutingPolicyRow
 from leadrouter_router.routing.policy import PolicyDocument
 from leadrouter_router.routing.schemas import (
     DecisionOut,
@@ -21,12 +22,20 @@ from leadrouter_router.routing.schemas import (
     SimulationOut,
 )
 from leadrouter_router.state import Session
-from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+from leadrouter_runtime.problems import PROBLEM_RESPONSES
 from leadrouter_schemas import LeadScoredData
 
 READ = [Depends(require("read"))]
 ADMIN = [Depends(require("admin"))]
 PolicyName = Annotated[str, Path(min_length=1, max_length=200)]
+PolicyVersions = Annotated[
+    Sequence[RoutingPolicyRow],
+    Depends(get_or_404(repository.policy_history, "name", PolicyName, "No policy {}.")),
+]
+LatestDecision = Annotated[
+    DecisionRow,
+    Depends(get_or_404(repository.decision_of, "lead_id", uuid.UUID, "No decision for lead {}.")),
+]
 
 router = APIRouter(tags=["routing"], route_class=ResourceRoute)
 
@@ -63,10 +72,7 @@ async def put_policy(name: PolicyName, body: PolicyDocument, session: Session) -
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="A policy's versions, newest first",
 )
-async def get_policy(name: PolicyName, session: Session) -> PolicyList:
-    rows = await repository.policy_versions(session, name)
-    if not rows:
-        raise NotFound(f"No policy {name}.")
+async def get_policy(rows: PolicyVersions) -> PolicyList:
     return PolicyList(items=[_out(row) for row in rows])
 
 
@@ -78,10 +84,8 @@ async def get_policy(name: PolicyName, session: Session) -> PolicyList:
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="Remove a policy and its versions (decision records keep their copy)",
 )
-async def delete_policy(name: PolicyName, session: Session) -> Response:
-    if not await repository.policy_versions(session, name):
-        raise NotFound(f"No policy {name}.")
-    await session.execute(delete(RoutingPolicyRow).where(RoutingPolicyRow.name == name))
+async def delete_policy(rows: PolicyVersions, session: Session) -> Response:
+    await repository.delete_policy(session, rows[0].name)
     return Response(status_code=204)
 
 
@@ -91,10 +95,7 @@ async def delete_policy(name: PolicyName, session: Session) -> Response:
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="Why this salesperson: the lead's latest decision record",
 )
-async def get_decision(lead_id: uuid.UUID, session: Session) -> DecisionOut:
-    row = await repository.decision_of(session, lead_id)
-    if row is None:
-        raise NotFound(f"No decision for lead {lead_id}.")
+async def get_decision(row: LatestDecision) -> DecisionOut:
     return DecisionOut(
         decision_id=row.id,
         lead_id=row.lead_id,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     cast,
+    delete,
     func,
     literal_column,
     or_,
@@ -241,6 +242,16 @@ async def policy_versions(session: AsyncSession, name: str) -> Sequence[RoutingP
         .order_by(RoutingPolicyRow.version.desc())
     )
     return result.all()
+
+
+async def policy_history(session: AsyncSession, name: str) -> Sequence[RoutingPolicyRow] | None:
+    """A policy's versions, newest first; None when there is no such policy."""
+    return await policy_versions(session, name) or None
+
+
+async def delete_policy(session: AsyncSession, name: str) -> None:
+    """Every version of the policy (decision records keep their copy)."""
+    await session.execute(delete(RoutingPolicyRow).where(RoutingPolicyRow.name == name))
 
 
 async def decision_of(session: AsyncSession, lead_id: uuid.UUID) -> DecisionRow | None:

@@ -2,10 +2,12 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
 from leadrouter_router.platform.auth import AUTH_RESPONSES, CONFLICT, NOT_FOUND, require
+from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute
 from leadrouter_router.salespeople import repository, service
 from leadrouter_router.salespeople.models import SalespersonRow, TeamRow
@@ -19,7 +21,7 @@ from leadrouter_router.salespeople.schemas import (
     TeamOut,
 )
 from leadrouter_router.state import Session
-from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
 READ = [Depends(require("read"))]
 ADMIN = [Depends(require("admin"))]
@@ -32,18 +34,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _person(session: Session, salesperson_id: uuid.UUID) -> SalespersonRow:
-    row = await repository.get(session, salesperson_id)
-    if row is None:
-        raise NotFound(f"No salesperson {salesperson_id}.")
-    return row
-
-
-async def _team(session: Session, team_id: uuid.UUID) -> TeamRow:
-    row = await repository.team(session, team_id)
-    if row is None:
-        raise NotFound(f"No team {team_id}.")
-    return row
+Salesperson = Annotated[
+    SalespersonRow,
+    Depends(get_or_404(repository.get, "salesperson_id", uuid.UUID, "No salesperson {}.")),
+]
+Team = Annotated[TeamRow, Depends(get_or_404(repository.team, "team_id", uuid.UUID, "No team {}."))]
 
 
 @router.get(
@@ -72,8 +67,7 @@ async def create_salesperson(body: SalespersonIn, session: Session) -> Salespers
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="One salesperson",
 )
-async def get_salesperson(salesperson_id: uuid.UUID, session: Session) -> SalespersonOut:
-    row = await _person(session, salesperson_id)
+async def get_salesperson(row: Salesperson, session: Session) -> SalespersonOut:
     return (await service.salesperson_out(session, [row]))[0]
 
 
@@ -84,11 +78,9 @@ async def get_salesperson(salesperson_id: uuid.UUID, session: Session) -> Salesp
     summary="Replace a salesperson",
 )
 async def replace_salesperson(
-    salesperson_id: uuid.UUID, body: SalespersonIn, session: Session
+    person: Salesperson, body: SalespersonIn, session: Session
 ) -> SalespersonOut:
-    row = await service.update_salesperson(
-        session, await _person(session, salesperson_id), body, now=_now()
-    )
+    row = await service.update_salesperson(session, person, body, now=_now())
     return (await service.salesperson_out(session, [row]))[0]
 
 
@@ -99,11 +91,9 @@ async def replace_salesperson(
     summary="Change part of a salesperson: availability, capacity, teams",
 )
 async def patch_salesperson(
-    salesperson_id: uuid.UUID, body: SalespersonPatch, session: Session
+    person: Salesperson, body: SalespersonPatch, session: Session
 ) -> SalespersonOut:
-    row = await service.update_salesperson(
-        session, await _person(session, salesperson_id), body, now=_now()
-    )
+    row = await service.update_salesperson(session, person, body, now=_now())
     return (await service.salesperson_out(session, [row]))[0]
 
 
@@ -115,8 +105,7 @@ async def patch_salesperson(
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="Mark a salesperson as gone (status left; history is kept)",
 )
-async def delete_salesperson(salesperson_id: uuid.UUID, session: Session) -> Response:
-    row = await _person(session, salesperson_id)
+async def delete_salesperson(row: Salesperson, session: Session) -> Response:
     row.status, row.updated_at = "left", _now()
     await repository.remove_memberships(session, row.id)
     return Response(status_code=204)
@@ -145,8 +134,8 @@ async def create_team(body: TeamIn, session: Session) -> TeamOut:
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="One team with its members",
 )
-async def get_team(team_id: uuid.UUID, session: Session) -> TeamOut:
-    return (await service.team_out(session, [await _team(session, team_id)]))[0]
+async def get_team(team: Team, session: Session) -> TeamOut:
+    return (await service.team_out(session, [team]))[0]
 
 
 @router.put(
@@ -155,8 +144,8 @@ async def get_team(team_id: uuid.UUID, session: Session) -> TeamOut:
     responses={**WRITE_RESPONSES, **NOT_FOUND},
     summary="Rename or describe a team",
 )
-async def replace_team(team_id: uuid.UUID, body: TeamIn, session: Session) -> TeamOut:
-    row = await service.update_team(session, await _team(session, team_id), body)
+async def replace_team(team: Team, body: TeamIn, session: Session) -> TeamOut:
+    row = await service.update_team(session, team, body)
     return (await service.team_out(session, [row]))[0]
 
 
@@ -168,6 +157,6 @@ async def replace_team(team_id: uuid.UUID, body: TeamIn, session: Session) -> Te
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="Remove a team (its members stay)",
 )
-async def delete_team(team_id: uuid.UUID, session: Session) -> Response:
-    await session.delete(await _team(session, team_id))
+async def delete_team(team: Team, session: Session) -> Response:
+    await session.delete(team)
     return Response(status_code=204)

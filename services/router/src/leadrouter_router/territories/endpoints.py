@@ -2,30 +2,29 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
 from leadrouter_router.errors import Conflict
 from leadrouter_router.platform.auth import AUTH_RESPONSES, CONFLICT, NOT_FOUND, require
+from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute
 from leadrouter_router.state import Session
 from leadrouter_router.territories import repository
 from leadrouter_router.territories.models import TerritoryRow
 from leadrouter_router.territories.schemas import TerritoryIn, TerritoryList, TerritoryOut
-from leadrouter_runtime.problems import PROBLEM_RESPONSES, NotFound
+from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
 READ = [Depends(require("read"))]
 ADMIN = [Depends(require("admin"))]
 WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES, **CONFLICT}
 
 router = APIRouter(prefix="/v1/territories", tags=["territories"], route_class=ResourceRoute)
-
-
-async def _get(session: Session, territory_id: uuid.UUID) -> TerritoryRow:
-    row = await session.get(TerritoryRow, territory_id)
-    if row is None:
-        raise NotFound(f"No territory {territory_id}.")
-    return row
+Territory = Annotated[
+    TerritoryRow,
+    Depends(get_or_404(repository.get, "territory_id", uuid.UUID, "No territory {}.")),
+]
 
 
 async def _unique(session: Session, name: str, current: TerritoryRow | None = None) -> None:
@@ -57,8 +56,8 @@ async def create_territory(body: TerritoryIn, session: Session) -> TerritoryOut:
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="One territory",
 )
-async def get_territory(territory_id: uuid.UUID, session: Session) -> TerritoryOut:
-    return TerritoryOut.model_validate(await _get(session, territory_id))
+async def get_territory(territory: Territory) -> TerritoryOut:
+    return TerritoryOut.model_validate(territory)
 
 
 @router.put(
@@ -67,10 +66,7 @@ async def get_territory(territory_id: uuid.UUID, session: Session) -> TerritoryO
     responses={**WRITE_RESPONSES, **NOT_FOUND},
     summary="Replace a territory",
 )
-async def replace_territory(
-    territory_id: uuid.UUID, body: TerritoryIn, session: Session
-) -> TerritoryOut:
-    row = await _get(session, territory_id)
+async def replace_territory(row: Territory, body: TerritoryIn, session: Session) -> TerritoryOut:
     await _unique(session, body.name, row)
     for name, value in body.model_dump().items():
         setattr(row, name, value)
@@ -86,6 +82,6 @@ async def replace_territory(
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="Remove a territory",
 )
-async def delete_territory(territory_id: uuid.UUID, session: Session) -> Response:
-    await session.delete(await _get(session, territory_id))
+async def delete_territory(territory: Territory, session: Session) -> Response:
+    await session.delete(territory)
     return Response(status_code=204)

@@ -1,5 +1,6 @@
 """All SQL about territories."""
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -14,3 +15,7 @@ async def all_territories(session: AsyncSession) -> Sequence[TerritoryRow]:
 
 async def by_name(session: AsyncSession, name: str) -> TerritoryRow | None:
     return await session.scalar(select(TerritoryRow).where(TerritoryRow.name == name))
+
+
+async def get(session: AsyncSession, territory_id: uuid.UUID) -> TerritoryRow | None:
+    return await session.get(TerritoryRow, territory_id)
