@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from leadrouter_runtime import failures
 from leadrouter_runtime.kafka_metrics import ConsumerMetrics
+from leadrouter_runtime.retries import paced
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas.serde import Headers
 from leadrouter_schemas.topics import (
@@ -171,25 +172,27 @@ class BatchConsumer:
         return self._task is not None and not self._task.done()
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await self._consume_one_batch()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # Whatever failed (the poll itself, a rebalance mid-batch), the loop
-                # must not die quietly: pause, and poll again from the committed
-                # or re-positioned offsets.
-                log.exception("kafka.poll_failed", group_id=self._group_id)
-                await asyncio.sleep(self._retry_backoff_s)
+        # Whatever failed (the poll itself, a rebalance mid-batch, a batch), the loop
+        # must not die quietly: pause, and poll again from the committed or
+        # re-positioned offsets. Cancelling (stop) is no Exception: it ends the loop.
+        async for attempt in paced(Exception, attempts=None, pause_s=self._retry_backoff_s):
+            with attempt:
+                while True:
+                    await self._consume_one_batch()
 
     async def _consume_one_batch(self) -> None:
         consumer = self._consumer
-        polled: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]] = await consumer.getmany(
-            timeout_ms=self._settings.poll_timeout_ms, max_records=self._settings.max_batch
-        )
-        if consumer.assignment():
-            self.assigned.set()
+        try:
+            polled: dict[
+                TopicPartition, list[ConsumerRecord[bytes, bytes]]
+            ] = await consumer.getmany(
+                timeout_ms=self._settings.poll_timeout_ms, max_records=self._settings.max_batch
+            )
+            if consumer.assignment():
+                self.assigned.set()
+        except Exception:
+            log.exception("kafka.poll_failed", group_id=self._group_id)
+            raise
         records = [record for batch in polled.values() for record in batch]
         if not records:
             return
@@ -222,7 +225,7 @@ class BatchConsumer:
             for tp, batch in polled.items():
                 if tp in still_ours:
                     consumer.seek(tp, batch[0].offset)
-            await asyncio.sleep(self._retry_backoff_s)
+            raise  # the loop pauses, then polls again
         else:
             if self._metrics is not None:
                 # Counted once committed: a batch that fails and comes again counts once.

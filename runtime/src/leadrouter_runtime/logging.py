@@ -9,6 +9,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leadrouter_runtime.retries import instrument_retries
 from leadrouter_runtime.settings import LogSettings
 
 
@@ -52,6 +53,7 @@ def configure_logging(settings: LogSettings) -> None:
     # whatever a URL or header carries must not reach the log, whatever our level.
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    instrument_retries()
 
 
 QUIET_LOGGERS = ("httpx", "httpcore")

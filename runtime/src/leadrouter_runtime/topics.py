@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from leadrouter_runtime.retries import paced
 from leadrouter_schemas.topics import TOPICS
 
 # Kafka's TOPIC_ALREADY_EXISTS error code (protocol error 36).
@@ -84,25 +85,25 @@ async def ensure_topics(
     return created
 
 
+class NoLeaderError(TimeoutError):
+    """Topics whose partitions have no leader yet (the last one is raised at the deadline)."""
+
+
 async def _wait_for_leaders(
     admin: AIOKafkaAdminClient, names: list[str], *, timeout_s: float
 ) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while True:
-        descriptions = await admin.describe_topics(names)
-        waiting = [
-            d["topic"]
-            for d in descriptions
-            if d["error_code"] != 0
-            or not d["partitions"]
-            or any(p["leader"] < 0 for p in d["partitions"])
-        ]
-        if not waiting:
-            return
-        if loop.time() > deadline:
-            raise TimeoutError(f"topics without a leader after {timeout_s}s: {waiting}")
-        await asyncio.sleep(0.1)
+    async for attempt in paced(NoLeaderError, attempts=None, pause_s=0.1, timeout_s=timeout_s):
+        with attempt:
+            descriptions = await admin.describe_topics(names)
+            waiting = [
+                d["topic"]
+                for d in descriptions
+                if d["error_code"] != 0
+                or not d["partitions"]
+                or any(p["leader"] < 0 for p in d["partitions"])
+            ]
+            if waiting:
+                raise NoLeaderError(f"topics without a leader after {timeout_s}s: {waiting}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

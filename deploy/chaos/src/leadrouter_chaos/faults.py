@@ -19,10 +19,15 @@ import httpx
 from leadrouter_chaos.processes import Service
 from leadrouter_chaos.profiles import CRM_FAULTS, PROCESS_FAULTS, Profile
 from leadrouter_chaos.system import CAMPAIGN, SLA_CAMPAIGN, System
+from leadrouter_runtime.retries import paced
 
 log = logging.getLogger("chaos.faults")
 
 REJECTS_PER_LEAD = 2  # of six salespeople: a re-assignment always finds someone
+
+
+class Unanswered(Exception):  # noqa: N818  (what happened to a callback, not our error)
+    """A callback no router answered: the connection failed, or a 5xx."""
 
 
 @dataclass
@@ -162,16 +167,10 @@ class Chaos:
 
     async def set_crm_fault(self, mode: dict[str, Any]) -> None:
         # A kept-alive connection the simulator closed meanwhile fails the first try.
-        for attempt in range(5):
-            try:
+        async for attempt in paced(httpx.TransportError, attempts=5, pause_s=0.5):
+            with attempt:
                 answer = await self.http.put(f"{self.system.crm_url}/control/faults", json=mode)
-            except httpx.TransportError:
-                if attempt == 4:
-                    raise
-                await asyncio.sleep(0.5)
-                continue
-            answer.raise_for_status()
-            return
+        answer.raise_for_status()
 
     async def _reject_some(self, ends: float) -> None:
         """Reject leads assigned lately (their first delivery is likely still being
@@ -230,24 +229,33 @@ class Chaos:
         """The CRM calling back, on any router; resent with the same event id."""
         payload = {"event_id": event_id or f"chaos-{action}-{uuid.uuid4()}", **body}
         routers = [r for r in self.system.routers if r.alive]
-        for attempt in range(6):
-            router = (routers or self.system.routers)[attempt % max(1, len(routers))]
-            try:
-                answer = await self.http.post(
-                    f"{self.system.url(router)}/v1/leads/{lead_id}/{action}",
-                    json=payload,
-                    headers={"x-api-key": self.system.keys.crm},
-                    timeout=10,
-                )
-            except httpx.TransportError:
-                await asyncio.sleep(0.5)
-                continue
-            if answer.status_code >= 500:
-                await asyncio.sleep(0.5)
-                continue
+        try:
+            async for attempt in paced(Unanswered, attempts=6, pause_s=0.5):
+                with attempt:
+                    router = (routers or self.system.routers)[
+                        (attempt.num - 1) % max(1, len(routers))
+                    ]
+                    answer = await self._post_callback(router, lead_id, action, payload)
+        except Unanswered:
+            self.log.callbacks[f"{action} unanswered"] += 1
+        else:
             self.log.callbacks[f"{action} {answer.status_code}"] += 1
-            return
-        self.log.callbacks[f"{action} unanswered"] += 1
+
+    async def _post_callback(
+        self, router: Service, lead_id: str, action: str, payload: dict[str, Any]
+    ) -> httpx.Response:
+        try:
+            answer = await self.http.post(
+                f"{self.system.url(router)}/v1/leads/{lead_id}/{action}",
+                json=payload,
+                headers={"x-api-key": self.system.keys.crm},
+                timeout=10,
+            )
+        except httpx.TransportError as error:
+            raise Unanswered(str(error)) from error
+        if answer.status_code >= 500:
+            raise Unanswered(f"answered {answer.status_code}")
+        return answer
 
     async def _pause(self, stop: asyncio.Event, rng: random.Random) -> None:
         with contextlib.suppress(TimeoutError):

@@ -1,7 +1,6 @@
 """What every party saw, read at the end: the router's database, the topics (read
 whole, from the beginning) and the CRM's ledger. Reading only; nothing is judged here."""
 
-import asyncio
 import json
 import time
 from collections import defaultdict
@@ -22,6 +21,7 @@ from leadrouter_chaos.checker import (
 )
 from leadrouter_chaos.faults import rows
 from leadrouter_chaos.system import System
+from leadrouter_runtime.retries import paced
 from leadrouter_schemas import topics
 
 LEDGER_PAGE = 5000
@@ -118,17 +118,11 @@ async def crm_ledger(crm_url: str, http: httpx.AsyncClient) -> list[CrmRequest]:
 
 
 async def _get(http: httpx.AsyncClient, url: str, **params: int) -> httpx.Response:
-    for attempt in range(5):
-        try:
+    async for attempt in paced(httpx.TransportError, attempts=5, pause_s=0.5):
+        with attempt:
             answer = await http.get(url, params=params, timeout=30)
-        except httpx.TransportError:
-            if attempt == 4:
-                raise
-            await asyncio.sleep(0.5)
-            continue
-        answer.raise_for_status()
-        return answer
-    raise AssertionError("unreachable")
+    answer.raise_for_status()
+    return answer
 
 
 async def partitions(bootstrap: str) -> dict[str, list[int]]:

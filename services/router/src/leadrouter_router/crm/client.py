@@ -14,12 +14,12 @@ twice. A retry after a lost answer is observed once: the lost answer observed no
 """
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
 import structlog
+from cachetools import LRUCache
 
 from leadrouter_router.crm.adapters import CrmAdapter, adapter_for
 from leadrouter_router.crm.metrics import DeliveryMetrics
@@ -59,7 +59,7 @@ class CrmDeliverer:
         self._metrics = metrics
         self._clock = clock
         self._slots = asyncio.Semaphore(settings.max_concurrency)
-        self._acknowledged: OrderedDict[str, None] = OrderedDict()
+        self._acknowledged: LRUCache[str, bool] = LRUCache(maxsize=REMEMBERED_ACKNOWLEDGEMENTS)
         if metrics is not None:
             metrics.webhook_to_crm.labels(crm=self._adapter.name)  # zeros before the first
 
@@ -86,12 +86,9 @@ class CrmDeliverer:
 
     def _first_acknowledgement(self, event: LeadAssigned, message: OutboxMessage) -> None:
         assignment = message.idempotency_key
-        if assignment in self._acknowledged:
-            self._acknowledged.move_to_end(assignment)
+        if self._acknowledged.get(assignment):  # get: the most recently used again
             return
-        self._acknowledged[assignment] = None
-        if len(self._acknowledged) > REMEMBERED_ACKNOWLEDGEMENTS:
-            self._acknowledged.popitem(last=False)
+        self._acknowledged[assignment] = True  # the least recently used is forgotten
         received_at = event.data.lead.received_at
         if self._metrics is not None and received_at is not None:
             elapsed = (self._clock() - received_at).total_seconds()

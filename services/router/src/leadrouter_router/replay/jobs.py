@@ -3,13 +3,13 @@ replay writes nothing, so losing one on restart loses nothing but its wait)."""
 
 import asyncio
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
 import structlog
+from cachetools import FIFOCache
 
 from leadrouter_router.errors import Conflict
 from leadrouter_router.replay.service import ReplayResult
@@ -47,7 +47,7 @@ class ReplayJob:
 
 class ReplayJobs:
     def __init__(self) -> None:
-        self._jobs: OrderedDict[uuid.UUID, ReplayJob] = OrderedDict()
+        self._jobs: FIFOCache[uuid.UUID, ReplayJob] = FIFOCache(maxsize=KEPT)  # the oldest go
 
     def get(self, job_id: uuid.UUID) -> ReplayJob | None:
         return self._jobs.get(job_id)
@@ -58,8 +58,6 @@ class ReplayJobs:
         job = ReplayJob(id=uuid.uuid4(), started_at=datetime.now(UTC))
         job.task = asyncio.create_task(self._run(job, run), name=f"replay-{job.id}")
         self._jobs[job.id] = job
-        while len(self._jobs) > KEPT:
-            self._jobs.popitem(last=False)
         return job
 
     async def _run(self, job: ReplayJob, run: Run) -> None:
