@@ -72,3 +72,59 @@ async def test_a_failing_batch_is_redelivered_and_committed_only_after_success(
     # Every record of the failed batch came again, in order, before anything new.
     assert [v for batch in again for v in batch][: len(first)] == first
     assert sorted({v for batch in seen for v in batch}) == sorted(values)
+
+
+async def test_a_restarted_static_member_gets_its_partitions_back_without_a_rebalance(
+    kafka: str, topic_prefix: str
+) -> None:
+    topic = topic_prefix + topics.LEADS_SCORED
+    # A session far longer than the deadline below: were the first member's partitions
+    # held until its session expired (dynamic membership after a crash), the second
+    # would not see a record in time. A static member never leaves the group, so its
+    # orderly stop is a crash as far as the group can tell.
+    settings = KafkaSettings(
+        bootstrap_servers=kafka,
+        client_id="static-test",
+        group_instance_id="router-0",
+        session_timeout_ms=120_000,
+    )
+    group = f"{topic_prefix}static-{uuid.uuid4().hex[:6]}"
+    seen: list[bytes | None] = []
+
+    async def handle(records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[DeadLetter]:
+        seen.extend(r.value for r in records)
+        return []
+
+    producer = create_producer(settings, client_suffix="static-test")
+    await producer.start()
+    try:
+        for value in (b"before", b"after"):
+            consumer = BatchConsumer(
+                settings=settings, topics=[topic], group_id=group, handler=handle, producer=producer
+            )
+            await consumer.start()
+            try:
+                await produce(kafka, topic, [value])
+
+                async def handled(value: bytes = value) -> bool:
+                    return value in seen
+
+                await eventually(handled, timeout_s=30, what=f"{value!r} handled")
+            finally:
+                await consumer.stop()
+            # Still a member of the group: it did not leave, its partitions wait for it.
+            assert await group_state(kafka, group) == "Stable"
+    finally:
+        await producer.stop()
+    assert seen == [b"before", b"after"]
+
+
+async def group_state(bootstrap: str, group: str) -> str:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    state: str = described.to_object()["groups"][0]["state"]
+    return state

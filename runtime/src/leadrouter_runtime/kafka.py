@@ -150,6 +150,10 @@ class BatchConsumer:
             bootstrap_servers=self._settings.bootstrap_servers,
             client_id=f"{self._settings.client_id}-{self._group_id}",
             group_id=self._group_id,
+            group_instance_id=self._settings.group_instance_id or None,
+            session_timeout_ms=self._settings.session_timeout_ms,
+            # At most a third of the session, as Kafka's consumer documentation asks.
+            heartbeat_interval_ms=min(3000, self._settings.session_timeout_ms // 3),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",

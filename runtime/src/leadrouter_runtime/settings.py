@@ -7,6 +7,19 @@ class KafkaSettings(BaseModel):
     bootstrap_servers: str = "127.0.0.1:9092"
     client_id: str = "leadrouter"
     group_id: str = Field(default="", description="Consumer group; empty means the service name.")
+    group_instance_id: str = Field(
+        default="",
+        description="Static group membership (KIP-345): this replica's stable name in its "
+        "consumer groups (a StatefulSet pod's name). A restarted replica with the same name "
+        "gets its partitions back at once, without a rebalance; empty means dynamic "
+        "membership. Two live replicas must never share one.",
+    )
+    session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1000,
+        description="How long the group waits for a silent member before giving its "
+        "partitions to others (the broker bounds it: group.min/max.session.timeout.ms).",
+    )
     topic_prefix: str = Field(
         default="", description="Put in front of every topic name (isolates tenants and tests)."
     )

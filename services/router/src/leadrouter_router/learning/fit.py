@@ -13,6 +13,9 @@ calibration learn on the older ones and are measured on the newer ones
 (:data:`HOLDOUT_SHARE`). The current model is measured on the same newer leads,
 its stored scores calibrated on the same older ones.
 docs/decisions/0608-scores-calibrated-by-outcomes.md.
+
+scikit-learn is imported where it is used: with SciPy it is half of the router's
+import time, and a restarted router must consume again within seconds (#15).
 """
 
 import math
@@ -23,9 +26,6 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from leadrouter_schemas import RuleCase, ScoringModel, ScoringRule
 
@@ -152,6 +152,8 @@ def fit(examples: Sequence[Example], current: ScoringModel, *, version: str) -> 
                 if hit in column:
                     x[i, column[hit]] = 1.0
         return x
+
+    from sklearn.linear_model import LogisticRegression
 
     x_train, y_train = matrix(train), np.array([e.won for e in train], dtype=float)
     regression = LogisticRegression(C=1.0, max_iter=2000)
@@ -318,6 +320,8 @@ def evaluate_scores(
 def _calibration(scores: NDArray[np.float64], won: NDArray[np.float64]) -> tuple[float, ...]:
     """Probability of winning for each score 0-100 (isotonic: never lower for a
     higher score)."""
+    from sklearn.isotonic import IsotonicRegression
+
     isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     isotonic.fit(scores, won)
     table = isotonic.predict(np.arange(101, dtype=float))
@@ -333,6 +337,8 @@ def measure(
 ) -> Metrics:
     """AUC of the scores, Brier score and calibration of the probabilities, and the
     lift of the top fifth by score."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     deciles = calibration_by_decile(scores, predicted, won)
     total = sum(d.leads for d in deciles)
     error = sum(d.leads * abs(d.predicted - d.observed) for d in deciles) / total
