@@ -28,13 +28,13 @@ from leadrouter_scorer.scoring.handlers import ScoreReceivedLeads
 from leadrouter_scorer.scoring.metrics import ScoringMetrics
 from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.state import ScorerState
-from leadrouter_scorer.webhooks import intake
-from leadrouter_scorer.webhooks.endpoints import router as webhooks_router
+from leadrouter_scorer.webhooks.endpoints import webhooks_router
 from leadrouter_scorer.webhooks.gateway import IntakeTopics, WebhookGateway
 from leadrouter_scorer.webhooks.handlers import MapRawDeliveries
 from leadrouter_scorer.webhooks.limits import IntakeLimits
 from leadrouter_scorer.webhooks.metrics import WebhookMetrics
 from leadrouter_scorer.webhooks.openapi import EVERY_ROUTE
+from leadrouter_scorer.webhooks.registry import sources as webhook_sources
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
     scoring_metrics = ScoringMetrics(registry)
     periodic_metrics = PeriodicMetrics(registry, "scorer")
     webhooks = WebhookGateway(
-        settings.webhooks, metrics=WebhookMetrics(registry, sources=tuple(intake.MAPPINGS))
+        settings.webhooks, metrics=WebhookMetrics(registry, sources=webhook_sources())
     )
 
     @asynccontextmanager
@@ -169,5 +169,5 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(health_router(readiness))
     app.include_router(metrics_router(registry))
-    app.include_router(webhooks_router)
+    app.include_router(webhooks_router())
     return app

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import structlog
@@ -23,7 +22,8 @@ from leadrouter_runtime.values import loads as load_json
 from leadrouter_runtime.values import without_nul
 from leadrouter_schemas import LeadReceived, encode, headers
 from leadrouter_schemas import topics as topic_names
-from leadrouter_scorer.webhooks import intake
+from leadrouter_scorer.webhooks import registry
+from leadrouter_scorer.webhooks.adapters import ApiRead
 from leadrouter_scorer.webhooks.broker import BrokerState
 from leadrouter_scorer.webhooks.config import WebhookSettings
 from leadrouter_scorer.webhooks.dedupe import RecentDeliveries
@@ -46,9 +46,6 @@ from leadrouter_scorer.webhooks.schemas import Accepted, AcceptedLead, Ignored, 
 from leadrouter_scorer.webhooks.service import campaign_of, received_event
 
 log = structlog.get_logger(__name__)
-
-JSON = frozenset({"application/json"})
-FORM = frozenset({"application/x-www-form-urlencoded"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +105,16 @@ class WebhookGateway:
         self._recent: RecentDeliveries[AcceptedLead] = RecentDeliveries(
             ttl_s=settings.dedupe_ttl_s, max_entries=settings.dedupe_max_entries
         )
-        self._graph: httpx.AsyncClient | None = None
+        self._http: httpx.AsyncClient | None = None
         self._broker = BrokerState(down_for_s=settings.broker_down_retry_after_s)
 
     async def start(self) -> None:
-        self._graph = httpx.AsyncClient(timeout=self.settings.facebook.graph_timeout_s)
+        self._http = httpx.AsyncClient(timeout=self.settings.facebook.graph_timeout_s)
 
     async def stop(self) -> None:
-        if self._graph is not None:
-            await self._graph.aclose()
-            self._graph = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     def admit(self, source: str) -> None:
         """429 once the source's token bucket is empty (per process), when the source has
@@ -169,105 +166,31 @@ class WebhookGateway:
     def already_accepted(self, source: str, delivery_id: str) -> AcceptedLead | None:
         return self._recent.get(source, delivery_id, now=self._monotonic())
 
-    async def graph_lead(self, leadgen_id: str) -> dict[str, Any]:
-        """The lead's fields from the Graph API; any failure is 503 so that Meta sends the
-        notification again later (it retries failed deliveries for up to 36 hours)."""
-        settings = self.settings.facebook
-        assert self._graph is not None, "WebhookGateway.start() was not awaited"
-        token = settings.access_token.get_secret_value() if settings.access_token else ""
-        url = f"{settings.graph_base_url.rstrip('/')}/{settings.graph_version}/{leadgen_id}"
-        try:
-            # In the Authorization header (RFC 6750 section 2.1), never the query string:
-            # URLs end up in logs, proxies and traces; the token reads every lead.
-            response = await self._graph.get(url, headers={"Authorization": f"Bearer {token}"})
-            body = without_nul(load_json(response.content)) if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError) as error:
-            log.error("webhook.graph_failed", leadgen_id=leadgen_id, error=type(error).__name__)
-            raise PlatformUnavailable(
-                "The Graph API did not answer; nothing was stored.", headers={"Retry-After": "60"}
-            ) from error
-        if not isinstance(body, dict):
-            log.error("webhook.graph_failed", leadgen_id=leadgen_id, status=response.status_code)
-            raise PlatformUnavailable(
-                f"The Graph API answered {response.status_code} for lead {leadgen_id}; "
-                "nothing was stored.",
-                headers={"Retry-After": "60"},
-            )
-        return body
-
-    async def _api_get(
-        self,
-        platform: str,
-        url: str,
-        *,
-        headers: dict[str, str],
-        params: dict[str, str] | None = None,
-        timeout_s: float,
-        what: str,
-    ) -> dict[str, Any]:
+    async def api_get(self, read: ApiRead) -> dict[str, Any]:
         """A platform API's JSON object; any failure is 503 so that nothing is stored
         and the platform's delivery (or the replay) comes again."""
-        assert self._graph is not None, "WebhookGateway.start() was not awaited"
+        assert self._http is not None, "WebhookGateway.start() was not awaited"
         try:
-            response = await self._graph.get(url, headers=headers, params=params, timeout=timeout_s)
+            response = await self._http.get(
+                read.url, headers=read.headers, params=read.params, timeout=read.timeout_s
+            )
             body = without_nul(load_json(response.content)) if response.status_code == 200 else None
         except (httpx.HTTPError, ValueError) as error:
             failure = type(error).__name__
-            log.error("webhook.api_failed", platform=platform, what=what, error=failure)
+            log.error("webhook.api_failed", platform=read.platform, what=read.what, error=failure)
             raise PlatformUnavailable(
-                f"The {platform} API did not answer; nothing was stored.",
+                f"The {read.platform} API did not answer; nothing was stored.",
                 headers={"Retry-After": "60"},
             ) from error
         if not isinstance(body, dict):
             status = response.status_code
-            log.error("webhook.api_failed", platform=platform, what=what, status=status)
+            log.error("webhook.api_failed", platform=read.platform, what=read.what, status=status)
             raise PlatformUnavailable(
-                f"The {platform} API answered {response.status_code} for the {what}; "
+                f"The {read.platform} API answered {response.status_code} for the {read.what}; "
                 "nothing was stored.",
                 headers={"Retry-After": "60"},
             )
         return body
-
-    async def _linkedin_get(self, path: str, what: str) -> dict[str, Any]:
-        """``GET {api}/rest/{path}`` with the headers LinkedIn's pages require."""
-        settings = self.settings.linkedin
-        token = settings.access_token.get_secret_value() if settings.access_token else ""
-        headers = {
-            # The token only ever in this header: URLs end up in logs, proxies and traces.
-            "Authorization": f"Bearer {token}",
-            "LinkedIn-Version": settings.api_version,
-            "X-Restli-Protocol-Version": "2.0.0",
-        }
-        url = f"{settings.api_base_url.rstrip('/')}/rest/{path}"
-        return await self._api_get(
-            "LinkedIn", url, headers=headers, timeout_s=settings.api_timeout_s, what=what
-        )
-
-    async def hubspot_contact(self, object_id: str) -> dict[str, Any]:
-        """``GET /crm/v3/objects/contacts/{objectId}?properties=...`` (token in the
-        ``Authorization`` header only)."""
-        settings = self.settings.hubspot
-        token = settings.access_token.get_secret_value() if settings.access_token else ""
-        base = settings.api_base_url.rstrip("/")
-        url = f"{base}/crm/v3/objects/contacts/{quote(object_id, safe='')}"
-        return await self._api_get(
-            "HubSpot",
-            url,
-            headers={"Authorization": f"Bearer {token}"},
-            params={"properties": ",".join(settings.contact_properties)},
-            timeout_s=settings.api_timeout_s,
-            what="contact",
-        )
-
-    async def linkedin_response(self, response_id: str) -> dict[str, Any]:
-        """The lead form response (the lead's answers, keyed by question id)."""
-        return await self._linkedin_get(
-            f"leadFormResponses/{quote(response_id, safe='')}", "lead form response"
-        )
-
-    async def linkedin_form(self, form_id: str) -> dict[str, Any]:
-        """The lead form (its questions: id, name and predefined field)."""
-        return await self._linkedin_get(f"leadForms/{quote(form_id, safe='')}", "lead form")
 
     async def _publish(self, source: str, producer: Any, records: list[OutboundRecord]) -> None:
         """Publish within the budget, or 503: at once while Kafka is known unreachable.
@@ -298,7 +221,7 @@ class WebhookGateway:
         (raw, with the reason) rather than refused. A platform API or Kafka failure is
         503 instead: nothing is kept and the platform sends the request again."""
         try:
-            mapped = await intake.submissions(delivery, self)
+            mapped = await registry.submissions(delivery, self)
             if isinstance(mapped, Ignored):
                 return mapped
             plan = self.plan(delivery, mapped, topic=topics.received)

@@ -11,7 +11,7 @@ import structlog
 from aiokafka import ConsumerRecord
 
 from leadrouter_runtime.kafka import DeadLetter, OutboundRecord, send_all
-from leadrouter_scorer.webhooks import intake
+from leadrouter_scorer.webhooks import registry
 from leadrouter_scorer.webhooks.gateway import IntakeTopics, WebhookGateway
 from leadrouter_scorer.webhooks.quarantine import (
     NotADeliveryError,
@@ -43,7 +43,7 @@ class MapRawDeliveries:
                 letters.append(DeadLetter(record, str(error), type(error).__name__))
                 continue
             try:
-                mapped = await intake.submissions(delivery, self._gateway)
+                mapped = await registry.submissions(delivery, self._gateway)
                 if isinstance(mapped, Ignored):
                     continue
                 planned = self._gateway.plan(delivery, mapped, topic=self._topics.received)

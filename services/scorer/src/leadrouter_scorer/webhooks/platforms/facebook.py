@@ -12,8 +12,12 @@ and as a string from the app dashboard's test tool: ids are read as text either 
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import Query, Request
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from leadrouter_scorer.webhooks import adapters, signatures
+from leadrouter_scorer.webhooks.openapi import RESPONSES, RESPONSES_POST
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
@@ -22,6 +26,9 @@ from leadrouter_scorer.webhooks.platforms.common import (
     text_of,
     validated,
 )
+from leadrouter_scorer.webhooks.problems import Forbidden
+from leadrouter_scorer.webhooks.quarantine import Delivery
+from leadrouter_scorer.webhooks.schemas import Ignored
 
 Id = Annotated[str | None, BeforeValidator(text_of)]
 
@@ -150,3 +157,75 @@ def known(change: LeadgenChange) -> Submission:
         raw={"webhook": change.model_dump(exclude_none=True)},
         form_id=change.form_id,
     )
+
+
+async def graph_lead(lookups: adapters.PlatformLookups, leadgen_id: str) -> dict[str, Any]:
+    """The lead's fields from the Graph API; any failure is 503 so that Meta sends the
+    notification again later (it retries failed deliveries for up to 36 hours)."""
+    facebook = lookups.settings.facebook
+    return await lookups.api_get(
+        adapters.ApiRead(
+            "Graph",
+            f"{facebook.graph_base_url.rstrip('/')}/{facebook.graph_version}/{leadgen_id}",
+            headers={"Authorization": adapters.bearer(facebook.access_token)},
+            timeout_s=facebook.graph_timeout_s,
+            what=f"lead {leadgen_id}",
+        )
+    )
+
+
+async def submissions(delivery: Delivery, lookups: adapters.PlatformLookups) -> adapters.Mapped:
+    changes = leadgen_changes(delivery.body)
+    if not changes:
+        return Ignored(ignored="no leadgen change")
+    found = []
+    for change in changes:
+        # A redelivered lead is answered from memory, without asking the Graph API again.
+        if lookups.already_accepted("facebook", change.leadgen_id) is not None:
+            found.append(known(change))
+        else:
+            found.append(submission(change, await graph_lead(lookups, change.leadgen_id)))
+    return found
+
+
+async def verify_facebook(
+    request: Request,
+    mode: Annotated[str | None, Query(alias="hub.mode")] = None,
+    verify_token: Annotated[str | None, Query(alias="hub.verify_token")] = None,
+    challenge: Annotated[str | None, Query(alias="hub.challenge", max_length=200)] = None,
+) -> PlainTextResponse:
+    # https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests
+    expected = adapters.webhook_settings(request).facebook.verify_token
+    if (
+        mode != "subscribe"
+        or expected is None
+        or not signatures.shared_key_valid(verify_token, [expected])
+    ):
+        raise Forbidden("hub.mode must be subscribe and hub.verify_token the configured token.")
+    return PlainTextResponse(challenge or "")
+
+
+ADAPTER = adapters.PlatformAdapter(
+    source="facebook",
+    media_types=adapters.JSON,
+    summary="Receive a Meta Lead Ads leadgen notification",
+    description="Signed with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` "
+    "(the app secret); each lead's answers are read from the Graph API. 503 when the "
+    "Graph API fails: nothing is stored and Meta sends the notification again.",
+    verify=adapters.body_signature(
+        "facebook", "x_hub_signature_256", signatures.hex_sha256_signature_valid
+    ),
+    map=submissions,
+    credentials=(adapters.header("x_hub_signature_256"),),
+    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No lead in it"}},
+    handshake=adapters.Handshake(
+        endpoint=verify_facebook,
+        summary="Meta's webhook verification: echo hub.challenge",
+        response_class=PlainTextResponse,
+        responses={
+            200: {"content": {"text/plain": {}}, "description": "The challenge, echoed"},
+            403: RESPONSES[403],
+            422: RESPONSES[422],
+        },
+    ),
+)

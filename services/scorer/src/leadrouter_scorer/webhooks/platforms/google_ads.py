@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from leadrouter_scorer.webhooks import adapters, signatures
+from leadrouter_scorer.webhooks.config import WebhookSettings
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
@@ -23,6 +25,7 @@ from leadrouter_scorer.webhooks.platforms.common import (
     text_of,
     validated,
 )
+from leadrouter_scorer.webhooks.quarantine import Delivery
 
 _COLUMNS: dict[str, str] = {
     "FULL_NAME": "full_name",
@@ -143,3 +146,27 @@ def submission(lead: GoogleAdsLead, raw: dict[str, Any]) -> Submission:
         form_id=lead.form_id,
         platform_campaign_id=lead.campaign_id,
     )
+
+
+def verify(inbound: adapters.Inbound, settings: WebhookSettings) -> adapters.Verified:
+    """The key is inside the body: it is parsed (size-bounded) before it is checked, and
+    it is a secret: what is kept (and maybe quarantined) is the body without it."""
+    raw = json_object(inbound.body)
+    secrets = settings.google_ads.secrets_for(inbound.campaign_id)
+    adapters.require(signatures.shared_key_valid(key_of(raw), secrets), "google-ads", secrets)
+    return adapters.Verified(without_key(inbound.body, raw))
+
+
+async def submissions(delivery: Delivery, _lookups: adapters.PlatformLookups) -> adapters.Mapped:
+    lead, raw = parse(delivery.body)
+    return [submission(lead, raw)]
+
+
+ADAPTER = adapters.PlatformAdapter(
+    source="google-ads",
+    media_types=adapters.JSON,
+    summary="Receive a Google Ads lead form extension lead",
+    description="Authenticated by `google_key` in the body, equal to the configured key.",
+    verify=verify,
+    map=submissions,
+)

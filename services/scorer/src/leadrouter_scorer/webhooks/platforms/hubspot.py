@@ -1,147 +1,92 @@
-"""HubSpot workflow "Send a webhook" action, POST with the enrolled contact
-(https://knowledge.hubspot.com/workflows/how-do-i-use-webhooks-with-hubspot-workflows).
+"""HubSpot: a workflow webhook (the enrolled contact itself, ``hubspot_workflow``) or a
+Webhooks API subscription batch (events naming contacts, ``hubspot_subscriptions``),
+both signed with ``X-HubSpot-Signature-v3``
+(https://developers.hubspot.com/docs/api/webhooks/validating-requests). A batch's
+contacts are read through the CRM API, each once."""
 
-Three bodies are read, whichever arrives:
-
-- the legacy contact JSON (``vid``, ``canonical-vid``, ``properties`` as
-  ``{"name": {"value": ...}}``, ``form-submissions``, ``associated-company``), as
-  https://legacydocs.hubspot.com/docs/methods/contacts/get_contact shows it;
-- the CRM v3 object (``id`` or ``objectId``, ``properties`` with plain values);
-- a flat body, the properties at the top level next to ``hs_object_id`` (the action's
-  "include all properties" and customised request bodies).
-
-The contact id is the first of ``canonical-vid``, ``vid``, ``objectId``, ``id`` and the
-``hs_object_id`` property. The latest ``form-submissions`` entry names the form (our
-campaign mapping) and its conversion id (the delivery id).
-"""
-
-from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
-from leadrouter_scorer.webhooks.platforms.common import (
-    LeadDraft,
-    Submission,
-    answer_text,
-    body_digest,
-    json_object,
-    missing,
-    text_of,
-)
+from leadrouter_scorer.webhooks import adapters, signatures
+from leadrouter_scorer.webhooks.config import WebhookSettings
+from leadrouter_scorer.webhooks.openapi import RESPONSES_POST
+from leadrouter_scorer.webhooks.platforms import hubspot_subscriptions
+from leadrouter_scorer.webhooks.platforms.hubspot_workflow import submission
+from leadrouter_scorer.webhooks.quarantine import Delivery
+from leadrouter_scorer.webhooks.schemas import Ignored
 
-# Keys of the contact JSON itself, not contact properties (legacy and v3 shapes).
-_ENVELOPE = frozenset(
-    {
-        "vid",
-        "canonical-vid",
-        "merged-vids",
-        "portal-id",
-        "portalId",
-        "is-contact",
-        "profile-token",
-        "profile-url",
-        "properties",
-        "form-submissions",
-        "list-memberships",
-        "identity-profiles",
-        "merge-audits",
-        "associated-company",
-        "addedAt",
-        "objectId",
-        "objectType",
-        "objectTypeId",
-        "id",
-        "createdAt",
-        "updatedAt",
-        "archived",
-        "archivedAt",
-        "associations",
-        "propertiesWithHistory",
-    }
-)
-_ID_KEYS = ("canonical-vid", "vid", "objectId", "id")
+__all__ = ["ADAPTER", "submission"]
 
 
-def _value(prop: Any) -> str | None:
-    """A property's value: ``{"value": ...}`` (legacy, with ``versions``) or plain."""
-    if isinstance(prop, dict):
-        prop = prop.get("value")
-    return answer_text(prop)
+def verify(inbound: adapters.Inbound, settings: WebhookSettings) -> adapters.Verified:
+    """Method, URI (as the platform called it, behind a proxy too), body and timestamp."""
+    hubspot = settings.hubspot
+    uri = signatures.public_uri(
+        settings.public_base_url, received=inbound.url, path=inbound.path, query=inbound.query
+    )
+    secrets = hubspot.secrets_for(inbound.campaign_id)
+    valid = signatures.hubspot_v3_signature_valid(
+        header=inbound.credentials.get("x_hubspot_signature_v3"),
+        timestamp=inbound.credentials.get("x_hubspot_request_timestamp"),
+        method=inbound.method,
+        uri=uri,
+        body=inbound.body,
+        secrets=secrets,
+        now=inbound.now,
+        tolerance_s=hubspot.timestamp_tolerance_s,
+    )
+    adapters.require(valid, "hubspot", secrets)
+    return adapters.Verified(inbound.body)
 
 
-def properties_of(raw: dict[str, Any]) -> dict[str, str]:
-    """Every property with a value: the ``properties`` map, then top-level ones."""
-    found: dict[str, str] = {}
-    nested = raw.get("properties")
-    if isinstance(nested, dict):
-        for name, prop in nested.items():
-            value = _value(prop)
-            if value is not None:
-                found.setdefault(str(name), value)
-    for name, prop in raw.items():
-        if name not in _ENVELOPE and not isinstance(prop, dict | list):
-            value = _value(prop)
-            if value is not None:
-                found.setdefault(name, value)
+async def contact(lookups: adapters.PlatformLookups, object_id: str) -> dict[str, Any]:
+    """``GET /crm/v3/objects/contacts/{objectId}?properties=...``."""
+    hubspot = lookups.settings.hubspot
+    base = hubspot.api_base_url.rstrip("/")
+    return await lookups.api_get(
+        adapters.ApiRead(
+            "HubSpot",
+            f"{base}/crm/v3/objects/contacts/{quote(object_id, safe='')}",
+            headers={"Authorization": adapters.bearer(hubspot.access_token)},
+            params={"properties": ",".join(hubspot.contact_properties)},
+            timeout_s=hubspot.api_timeout_s,
+            what="contact",
+        )
+    )
+
+
+async def submissions(delivery: Delivery, lookups: adapters.PlatformLookups) -> adapters.Mapped:
+    if not hubspot_subscriptions.is_batch(delivery.body):
+        return [submission(delivery.body)]  # a workflow webhook: the contact itself
+    events = hubspot_subscriptions.events_of(delivery.body)
+    contacts = hubspot_subscriptions.contact_ids(events)
+    if not contacts:
+        return Ignored(ignored="no contact.creation or contact.propertyChange event")
+    found = []
+    for object_id in contacts:
+        # A contact sent before (its creation, then a property change) is one lead.
+        delivery_id = hubspot_subscriptions.delivery_id(object_id)
+        if lookups.already_accepted("hubspot", delivery_id) is not None:
+            found.append(hubspot_subscriptions.known(object_id))
+        else:
+            answer = await contact(lookups, object_id)
+            found.append(hubspot_subscriptions.submission(object_id, answer, events))
     return found
 
 
-def _latest_form(raw: dict[str, Any]) -> dict[str, Any]:
-    forms = [f for f in raw.get("form-submissions") or [] if isinstance(f, dict)]
-    if not isinstance(raw.get("form-submissions"), list) or not forms:
-        return {}
-
-    def timestamp(form: dict[str, Any]) -> float:
-        value = form.get("timestamp")
-        return float(value) if isinstance(value, int | float) else 0.0
-
-    return max(forms, key=timestamp)
-
-
-def _company(raw: dict[str, Any], draft: LeadDraft) -> None:
-    """``associated-company`` of the legacy contact JSON: the company's own properties."""
-    company = raw.get("associated-company")
-    if isinstance(company, dict) and isinstance(company.get("properties"), dict):
-        for name, prop in company["properties"].items():
-            value = _value(prop)
-            if name == "name" and value:
-                draft.put("company.name", value)
-            elif name == "domain" and value:
-                draft.put("company.domain", value)
-
-
-def submission(body: bytes) -> Submission:
-    raw = json_object(body)
-    properties = properties_of(raw)
-    ids = [text_of(raw.get(key)) for key in _ID_KEYS] + [properties.get("hs_object_id")]
-    contact_id = next((found for found in ids if found), None)
-    if contact_id is None:
-        raise missing(
-            "vid", reason="A HubSpot contact id is required (vid, objectId, id or hs_object_id)"
-        )
-    draft = LeadDraft()
-    for name, value in properties.items():
-        if name == "hs_legal_basis":
-            # GDPR lawful basis, e.g. "Freely given consent from contact".
-            draft.consent = {"given": "consent" in value.lower(), "text": value}
-        elif not name.startswith("hs_") or name == "hs_language":
-            # HubSpot's own hs_* properties (analytics, scores) stay in the raw payload.
-            draft.add(name, value)
-    _company(raw, draft)
-    latest = _latest_form(raw)
-    submitted_at = None
-    page_url = answer_text(latest.get("page-url"))
-    if page_url:
-        draft.attribution.setdefault("landing_page", page_url)
-    timestamp = latest.get("timestamp")
-    if isinstance(timestamp, int | float) and 0 < timestamp < 253402300800000:
-        submitted_at = datetime.fromtimestamp(timestamp / 1000, UTC)
-    form_id = text_of(latest.get("form-id"))
-    return Submission(
-        delivery_id=text_of(latest.get("conversion-id")) or body_digest(body),
-        external_id=contact_id,
-        draft=draft,
-        raw=raw,
-        submitted_at=submitted_at,
-        form_id=form_id,
-        platform_campaign_id=form_id,
-    )
+ADAPTER = adapters.PlatformAdapter(
+    source="hubspot",
+    media_types=adapters.JSON,
+    summary="Receive a HubSpot contact: a workflow webhook or a Webhooks API batch",
+    description="Signed with `X-HubSpot-Signature-v3` and `X-HubSpot-Request-Timestamp`. "
+    "A JSON object is a workflow webhook's contact; a JSON array is a Webhooks API batch "
+    "whose `contact.creation` / `contact.propertyChange` contacts are read from the CRM "
+    "API (one lead per contact; 200 when the batch has none; 503 when the API fails).",
+    verify=verify,
+    map=submissions,
+    credentials=(
+        adapters.header("x_hubspot_signature_v3"),
+        adapters.header("x_hubspot_request_timestamp"),
+    ),
+    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No contact event"}},
+)

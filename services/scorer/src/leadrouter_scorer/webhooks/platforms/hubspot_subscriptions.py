@@ -18,7 +18,7 @@ from typing import Any
 from leadrouter_runtime.problems import MalformedBody
 from leadrouter_runtime.values import loads as load_json
 from leadrouter_runtime.values import without_nul
-from leadrouter_scorer.webhooks.platforms import hubspot
+from leadrouter_scorer.webhooks.platforms import hubspot_workflow
 from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission, missing, text_of
 
 LEAD_EVENTS = frozenset({"contact.creation", "contact.propertyChange"})
@@ -63,7 +63,7 @@ def submission(object_id: str, contact: dict[str, Any], events: list[Any]) -> Su
     """The contact as the CRM API answers it (a v3 object), mapped like the workflow
     webhook's v3 shape; the batch's events of this contact travel with it."""
     try:
-        found = hubspot.submission(json.dumps(contact).encode())
+        found = hubspot_workflow.submission(json.dumps(contact).encode())
     except MalformedBody as error:
         # The request was sound; what the CRM API answered is what cannot be read.
         raise missing("contact", reason=f"The CRM API's contact: {error}") from error

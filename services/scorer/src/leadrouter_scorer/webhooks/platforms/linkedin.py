@@ -16,10 +16,14 @@ https://learn.microsoft.com/en-us/linkedin/marketing/lead-sync/lead-sync-schema)
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
+from fastapi import Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from leadrouter_scorer.webhooks import adapters, signatures
+from leadrouter_scorer.webhooks.openapi import RESPONSES, RESPONSES_POST
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
@@ -29,6 +33,9 @@ from leadrouter_scorer.webhooks.platforms.common import (
     text_of,
     validated,
 )
+from leadrouter_scorer.webhooks.problems import Forbidden
+from leadrouter_scorer.webhooks.quarantine import Delivery
+from leadrouter_scorer.webhooks.schemas import Ignored
 
 Text = Annotated[str | None, BeforeValidator(text_of)]
 
@@ -193,3 +200,87 @@ def known(lead: LeadNotification) -> Submission:
         raw={"webhook": lead.model_dump(exclude_none=True, by_alias=True)},
         form_id=lead.form_id,
     )
+
+
+async def _api(lookups: adapters.PlatformLookups, path: str, what: str) -> dict[str, Any]:
+    """``GET {api}/rest/{path}`` with the headers LinkedIn's pages require."""
+    settings = lookups.settings.linkedin
+    return await lookups.api_get(
+        adapters.ApiRead(
+            "LinkedIn",
+            f"{settings.api_base_url.rstrip('/')}/rest/{path}",
+            headers={
+                "Authorization": adapters.bearer(settings.access_token),
+                "LinkedIn-Version": settings.api_version,
+                "X-Restli-Protocol-Version": "2.0.0",
+            },
+            timeout_s=settings.api_timeout_s,
+            what=what,
+        )
+    )
+
+
+async def submissions(delivery: Delivery, lookups: adapters.PlatformLookups) -> adapters.Mapped:
+    lead = notification(delivery.body)
+    if lead.lead_action != "CREATED":
+        # DELETED: the member withdrew the lead; acknowledged, not a lead.
+        return Ignored(ignored=f"leadAction {lead.lead_action or 'missing'}")
+    if lookups.already_accepted("linkedin", lead.response_id) is not None:
+        return [known(lead)]
+    # The answers, keyed by question id; the form names each question.
+    path = f"leadFormResponses/{quote(lead.response_id, safe='')}"
+    response = await _api(lookups, path, "lead form response")
+    form_id = lead.form_id or form_id_of(text_of(response.get("versionedLeadGenFormUrn")))
+    form = None
+    if form_id:
+        form = await _api(lookups, f"leadForms/{quote(form_id, safe='')}", "lead form")
+    return [submission(lead, response, form)]
+
+
+class LinkedInChallenge(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    challenge_code: str = Field(alias="challengeCode")
+    challenge_response: str = Field(
+        alias="challengeResponse",
+        description="Hex HMAC-SHA256 of challengeCode with the app's client secret.",
+    )
+
+
+async def verify_linkedin(
+    request: Request,
+    challenge_code: Annotated[str, Query(alias="challengeCode", min_length=1, max_length=200)],
+    application_id: Annotated[str | None, Query(alias="applicationId", max_length=200)] = None,
+    campaign_id: adapters.CampaignParam = None,
+) -> LinkedInChallenge:
+    # https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation: a GET
+    # with ?challengeCode= at registration and every 2 hours, answered within 3 s.
+    secrets = adapters.webhook_settings(request).linkedin.secrets_for(campaign_id)
+    if not secrets:
+        raise Forbidden("No client secret is configured for linkedin.")
+    return LinkedInChallenge(
+        challenge_code=challenge_code,
+        challenge_response=signatures.linkedin_challenge_response(challenge_code, secrets[0]),
+    )
+
+
+ADAPTER = adapters.PlatformAdapter(
+    source="linkedin",
+    media_types=adapters.JSON,
+    summary="Receive a LinkedIn Lead Gen Forms lead notification",
+    description="Signed with `X-LI-Signature` (hex HMAC-SHA256 with the app's client "
+    "secret); the lead's answers are read from LinkedIn's API "
+    "(`/rest/leadFormResponses/{id}`, `/rest/leadForms/{id}`). `leadAction: DELETED` is "
+    "acknowledged with 200 and ignored. 503 when LinkedIn's API fails: nothing is stored.",
+    verify=adapters.body_signature(
+        "linkedin", "x_li_signature", signatures.linkedin_signature_valid
+    ),
+    map=submissions,
+    credentials=(adapters.header("x_li_signature"),),
+    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No new lead"}},
+    handshake=adapters.Handshake(
+        endpoint=verify_linkedin,
+        summary="LinkedIn's webhook validation: answer the challengeCode",
+        response_model=LinkedInChallenge,
+        responses={403: RESPONSES[403], 422: RESPONSES[422]},
+    ),
+)

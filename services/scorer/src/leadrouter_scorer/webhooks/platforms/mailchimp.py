@@ -9,7 +9,14 @@ checked here as ``?token=``.
 
 from datetime import UTC, datetime
 
+from fastapi import Request
+
+from leadrouter_scorer.webhooks import adapters
+from leadrouter_scorer.webhooks.openapi import RESPONSES, RESPONSES_POST
 from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission, missing
+from leadrouter_scorer.webhooks.platforms.forms import form_fields
+from leadrouter_scorer.webhooks.quarantine import Delivery
+from leadrouter_scorer.webhooks.schemas import Ignored
 
 # Merge tags of the default audience fields -> our names.
 _MERGES = {
@@ -65,3 +72,41 @@ def submission(fields: dict[str, str]) -> Submission:
         form_id=list_id,
         platform_campaign_id=list_id,
     )
+
+
+async def submissions(delivery: Delivery, _lookups: adapters.PlatformLookups) -> adapters.Mapped:
+    fields = form_fields(delivery.body)
+    kind = event_type(fields)
+    if kind != "subscribe":
+        return Ignored(ignored=f"type {kind or 'missing'}")
+    return [submission(fields)]
+
+
+async def verify_mailchimp(
+    request: Request, campaign_id: adapters.CampaignParam = None, token: adapters.TokenParam = None
+) -> dict[str, str]:
+    # Mailchimp's GET when the webhook is set up: the URL exists (and holds the token).
+    adapters.check_token(
+        token, adapters.webhook_settings(request).mailchimp.secrets_for(campaign_id)
+    )
+    return {"status": "ok"}
+
+
+ADAPTER = adapters.PlatformAdapter(
+    source="mailchimp",
+    media_types=adapters.FORM,
+    summary="Receive a Mailchimp audience subscribe",
+    description="URL-encoded (`type=subscribe&data[email]=...`); other types are "
+    "acknowledged with 200 and ignored. When secrets are set, the URL carries one as "
+    "`?token=`.",
+    # Mailchimp signs nothing: a request is only known to be ours by the token.
+    verify=adapters.url_token("mailchimp"),
+    map=submissions,
+    credentials=(adapters.TOKEN,),
+    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "Not a subscribe"}},
+    handshake=adapters.Handshake(
+        endpoint=verify_mailchimp,
+        summary="Mailchimp's check that the webhook URL exists",
+        responses={200: {"description": "The URL exists"}, 401: RESPONSES[401]},
+    ),
+)

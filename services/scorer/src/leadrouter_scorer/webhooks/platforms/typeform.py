@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from leadrouter_scorer.webhooks import adapters, signatures
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
@@ -165,3 +166,16 @@ def submission(body: bytes) -> Submission:
         form_id=response.form_id,
         platform_campaign_id=response.form_id,
     )
+
+
+ADAPTER = adapters.PlatformAdapter(
+    source="typeform",
+    media_types=adapters.JSON,
+    summary="Receive a Typeform form_response",
+    description="Signed with `Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`.",
+    verify=adapters.body_signature(
+        "typeform", "typeform_signature", signatures.typeform_signature_valid
+    ),
+    map=adapters.one_per_body(submission),
+    credentials=(adapters.header("typeform_signature"),),
+)

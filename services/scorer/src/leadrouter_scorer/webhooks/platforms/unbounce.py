@@ -10,6 +10,7 @@ Unbounce signs nothing: when secrets are set, the webhook URL must carry one as
 from datetime import UTC, datetime
 from typing import Any
 
+from leadrouter_scorer.webhooks import adapters
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
@@ -74,3 +75,15 @@ def submission(body: bytes) -> Submission:
         form_id=page_id,
         platform_campaign_id=page_id,
     )
+
+
+ADAPTER = adapters.PlatformAdapter(
+    source="unbounce",
+    media_types=adapters.FORM,
+    summary="Receive an Unbounce landing-page form submission",
+    description="URL-encoded with `data.json`; when secrets are set, the URL carries one "
+    "as `?token=`.",
+    verify=adapters.url_token("unbounce"),
+    map=adapters.one_per_body(submission),
+    credentials=(adapters.TOKEN,),
+)
