@@ -28,6 +28,7 @@ lint:
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports
 
 test: setup test-tools lint
 	$(UV) run --frozen pytest $(PYTEST_ARGS)

@@ -22,9 +22,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
+from leadrouter_router.policies.policy import Policy, PolicyDocument
 from leadrouter_router.routing.engine import Candidate, decide, round_robin
 from leadrouter_router.routing.facts import Account, LeadFacts, Person, RoutingContext
-from leadrouter_router.routing.policy import Policy, PolicyDocument
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # a Wednesday: Europe and New York at work
 ZONES = (

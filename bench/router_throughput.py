@@ -34,10 +34,10 @@ from sqlalchemy import func, select
 
 from bench.router_engine import NOW, PRODUCTS, World, build_world
 from leadrouter_router.accounts.models import AccountRow
-from leadrouter_router.leads.handlers import RouteScoredLeads
 from leadrouter_router.leads.models import LeadRow
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
-from leadrouter_router.routing.models import RoutingPolicyRow
+from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.routing.handlers import RouteScoredLeads
 from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
 from leadrouter_runtime.logging import configure_logging
 from leadrouter_runtime.settings import LogSettings

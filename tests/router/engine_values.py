@@ -4,8 +4,8 @@ import uuid
 from datetime import UTC, datetime, time
 from typing import Any
 
+from leadrouter_router.policies.policy import Policy, PolicyDocument
 from leadrouter_router.routing.facts import Interval, LeadFacts, Person, RoutingContext
-from leadrouter_router.routing.policy import Policy, PolicyDocument
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
 

@@ -16,9 +16,9 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.accounts.models import AccountRow
-from leadrouter_router.leads.service import Routed, route_scored_leads
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
-from leadrouter_router.routing.models import RoutingPolicyRow
+from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.routing.service import Routed, route_scored_leads
 from leadrouter_router.routing.snapshot import ConfigurationCache
 from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
 from leadrouter_router.settings import ApiKey, AuthSettings, Settings

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
-from leadrouter_router.leads.service import Routed, reroute_unassigned, route_scored_leads
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
 from leadrouter_router.platform.outbox import OutboxRow
 from leadrouter_router.routing.models import DecisionRow
+from leadrouter_router.routing.service import Routed, reroute_unassigned, route_scored_leads
 from leadrouter_router.salespeople.models import SalespersonRow
 from leadrouter_schemas import Company, LeadScored
 from tests.support.samples import scored

@@ -45,7 +45,7 @@ CSV_COLUMNS = (
 
 
 def _policy_document(path: Path) -> Any:
-    from leadrouter_router.routing.policy import PolicyDocument
+    from leadrouter_router.policies.policy import PolicyDocument
 
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))

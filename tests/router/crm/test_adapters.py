@@ -11,8 +11,8 @@ from pydantic import SecretStr
 
 from leadrouter_router.crm.adapters import SalesforceAdapter
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
+from leadrouter_router.demo import DEMO_TEAM
 from leadrouter_router.platform.outbox import OutboxMessage
-from leadrouter_router.salespeople.demo import DEMO_TEAM
 from leadrouter_router.settings import CrmSettings, HubSpotSettings, SalesforceSettings
 from leadrouter_schemas import LeadAssigned, LeadAssignedData, Salesperson, encode
 from tests.router.conftest import running_router

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from leadrouter_cli.history.store import fill
+from leadrouter_router.demo import seed_demo_team
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
-from leadrouter_router.routing.policy import PolicyDocument
-from leadrouter_router.routing.service import save_policy
-from leadrouter_router.salespeople.demo import seed_demo_team
+from leadrouter_router.policies.policy import PolicyDocument
+from leadrouter_router.policies.service import save_policy
 from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
 
 NOW = datetime.now(UTC).replace(microsecond=0)

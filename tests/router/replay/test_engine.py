@@ -5,10 +5,10 @@ SLA exposure (no database)."""
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
+from leadrouter_router.policies.policy import Policy, PolicyDocument
 from leadrouter_router.replay.engine import Replay, StoredLead
 from leadrouter_router.replay.report import ReplayTally
 from leadrouter_router.routing.facts import AccountIndex, Person
-from leadrouter_router.routing.policy import Policy, PolicyDocument
 from leadrouter_router.routing.snapshot import Configuration
 from leadrouter_schemas import Company, LeadScoredData
 from tests.support.samples import lead, score

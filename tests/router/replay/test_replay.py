@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.platform.db import create_engine, session_factory
+from leadrouter_router.policies.policy import PolicyDocument
 from leadrouter_router.replay import repository
 from leadrouter_router.replay.engine import Replay
 from leadrouter_router.replay.service import ReplayResult, replay_window
-from leadrouter_router.routing.policy import PolicyDocument
 from leadrouter_router.routing.snapshot import load_configuration
 from tests.router.replay.support import NOW, SOLO, SPLIT, TO_SOLO, history_to_replay
 

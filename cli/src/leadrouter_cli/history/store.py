@@ -29,12 +29,13 @@ from leadrouter_cli.history.model import (
 from leadrouter_router.campaigns import repository as campaigns
 from leadrouter_router.campaigns.schemas import CampaignBody, Sla
 from leadrouter_router.campaigns.service import save_campaign
+from leadrouter_router.demo import seed_demo_team
 from leadrouter_router.leads import repository as leads
 from leadrouter_router.outcomes import repository as outcomes
 from leadrouter_router.outcomes.schemas import CallbackOut
+from leadrouter_router.routing import repository as routing
 from leadrouter_router.routing.facts import LeadFacts
 from leadrouter_router.salespeople import repository as salespeople
-from leadrouter_router.salespeople.demo import seed_demo_team
 from leadrouter_schemas import ValidationCriteria
 from leadrouter_scorer.scoring.default_model import DEFAULT_MODEL
 
@@ -132,7 +133,7 @@ async def fill(
         rows = _Rows()
         for story in chunk:
             rows.add(story, ids=ids, seed=seed, number=written.leads + len(rows.leads))
-        await leads.insert_batch(
+        await routing.insert_batch(
             session, leads=rows.leads, decisions=(), assignments=rows.assignments, messages=()
         )
         await outcomes.insert_callbacks(session, rows.callbacks)

@@ -18,12 +18,12 @@ from leadrouter_router.accounts.endpoints import router as accounts_router
 from leadrouter_router.campaigns.endpoints import router as campaigns_router
 from leadrouter_router.config.endpoints import add_setup_schema
 from leadrouter_router.config.endpoints import router as config_router
+from leadrouter_router.crm import CRM_KIND
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
 from leadrouter_router.crm.endpoints import router as deliveries_router
 from leadrouter_router.crm.metrics import DeliveryMetrics
+from leadrouter_router.demo import seed_demo_team
 from leadrouter_router.leads.endpoints import router as leads_router
-from leadrouter_router.leads.handlers import RecheckUnassigned, RouteScoredLeads
-from leadrouter_router.leads.service import CRM_KIND, KAFKA_KIND
 from leadrouter_router.learning.endpoints import router as learning_router
 from leadrouter_router.ops.endpoints import router as ops_router
 from leadrouter_router.ops.topics import OpsKafka, TopicActivity
@@ -31,15 +31,15 @@ from leadrouter_router.outcomes.endpoints import router as outcomes_router
 from leadrouter_router.outcomes.metrics import OutcomeMetrics
 from leadrouter_router.platform.auth import ApiKeys
 from leadrouter_router.platform.db import create_engine, migrate, ping, session_factory
-from leadrouter_router.platform.kafka_delivery import KafkaDeliverer
+from leadrouter_router.platform.kafka_delivery import KAFKA_KIND, KafkaDeliverer
 from leadrouter_router.platform.outbox import Deliverer, OutboxRelay
 from leadrouter_router.rejections.handlers import rejections_consumer, rejections_group
 from leadrouter_router.replay.endpoints import router as replay_router
 from leadrouter_router.replay.jobs import ReplayJobs
 from leadrouter_router.reports.endpoints import router as reports_router
 from leadrouter_router.routing.endpoints import router as routing_router
+from leadrouter_router.routing.handlers import RecheckUnassigned, RouteScoredLeads
 from leadrouter_router.routing.metrics import RoutingMetrics
-from leadrouter_router.salespeople.demo import seed_demo_team
 from leadrouter_router.salespeople.endpoints import router as salespeople_router
 from leadrouter_router.settings import Settings
 from leadrouter_router.sla.handlers import CheckServiceLevels

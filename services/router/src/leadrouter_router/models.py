@@ -6,8 +6,9 @@ from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.learning.models import ModelAuditRow, ModelVersionRow
 from leadrouter_router.outcomes.models import CallbackRow
 from leadrouter_router.platform.outbox import OutboxRow
+from leadrouter_router.policies.models import RoutingPolicyRow
 from leadrouter_router.rejections.models import RejectionRow
-from leadrouter_router.routing.models import DecisionRow, PoolRotationRow, RoutingPolicyRow
+from leadrouter_router.routing.models import DecisionRow, PoolRotationRow
 from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
 from leadrouter_router.territories.models import TerritoryRow
 

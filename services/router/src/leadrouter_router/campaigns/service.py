@@ -10,8 +10,9 @@ from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.campaigns.schemas import CampaignBody, CampaignOut
 from leadrouter_router.errors import UnknownReference
 from leadrouter_router.platform import outbox
-from leadrouter_router.routing import repository as routing
-from leadrouter_router.routing.policy import DEFAULT_POLICY_NAME
+from leadrouter_router.platform.kafka_delivery import KAFKA_KIND
+from leadrouter_router.policies import repository as policies
+from leadrouter_router.policies.policy import DEFAULT_POLICY_NAME
 from leadrouter_schemas import (
     Campaign,
     CampaignConfigured,
@@ -23,8 +24,6 @@ from leadrouter_schemas import (
 )
 from leadrouter_schemas.envelope import CORRELATION_ID_MAX_LENGTH
 from leadrouter_schemas.topics import CAMPAIGNS_CONFIG
-
-KAFKA_KIND = "kafka"
 
 
 def _columns(body: CampaignBody) -> dict[str, object]:
@@ -58,7 +57,7 @@ def campaign_out(row: CampaignRow) -> CampaignOut:
 async def _check_policy(session: AsyncSession, name: str | None) -> None:
     if name is None or name == DEFAULT_POLICY_NAME:
         return
-    if name not in await routing.latest_policies(session, [name]):
+    if name not in await policies.latest_policies(session, [name]):
         raise UnknownReference(f"No routing policy named {name}.")
 
 

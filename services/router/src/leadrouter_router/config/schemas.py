@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadrouter_router.campaigns.schemas import CampaignIn
-from leadrouter_router.routing.policy import PolicyDocument
+from leadrouter_router.policies.policy import PolicyDocument
 from leadrouter_router.salespeople.schemas import SalespersonIn, TeamIn
 from leadrouter_router.territories.schemas import TerritoryIn
 

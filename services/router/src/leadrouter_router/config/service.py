@@ -15,11 +15,10 @@ from leadrouter_router.campaigns import repository as campaigns
 from leadrouter_router.campaigns import service as campaign_service
 from leadrouter_router.campaigns.schemas import CampaignBody, CampaignIn
 from leadrouter_router.config.schemas import ImportResult, NamedPolicy, SetupDocument
-from leadrouter_router.routing import repository as routing
-from leadrouter_router.routing import service as routing_service
-from leadrouter_router.routing.models import RoutingPolicyRow
-from leadrouter_router.routing.policy import DEFAULT_POLICY_NAME, PolicyDocument
-from leadrouter_router.routing.snapshot import EVERYONE_POOL
+from leadrouter_router.policies import repository as policy_store
+from leadrouter_router.policies import service as policy_service
+from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.policies.policy import DEFAULT_POLICY_NAME, EVERYONE_POOL, PolicyDocument
 from leadrouter_router.salespeople import repository as salespeople
 from leadrouter_router.salespeople import service as salespeople_service
 from leadrouter_router.salespeople.schemas import SalespersonIn, TeamIn
@@ -114,7 +113,7 @@ async def export(session: AsyncSession) -> SetupDocument:
     team_rows = await salespeople.all_teams(session)
     people = await salespeople.all_salespeople(session)
     people_out = await salespeople_service.salesperson_out(session, people)
-    policies = await routing.latest_policies(session)
+    policies = await policy_store.latest_policies(session)
     return SetupDocument(
         teams=[TeamIn(name=t.name, description=t.description) for t in team_rows],
         salespeople=[
@@ -214,7 +213,7 @@ async def apply(
     await session.flush()
     for policy in document.policies:
         body = PolicyDocument.model_validate(policy.model_dump(exclude={"name"}))
-        await routing_service.save_policy(session, policy.name, body, now=now)
+        await policy_service.save_policy(session, policy.name, body, now=now)
     for campaign in document.campaigns:
         settings = CampaignBody.model_validate(campaign.model_dump(exclude={"campaign_id"}))
         await campaign_service.save_campaign(
@@ -254,7 +253,7 @@ async def _prune(
             await session.delete(territory)
             pruned += 1
     policies = {p.name for p in document.policies}
-    gone = [name for name in await routing.latest_policies(session) if name not in policies]
+    gone = [name for name in await policy_store.latest_policies(session) if name not in policies]
     if gone:
         await session.execute(delete(RoutingPolicyRow).where(RoutingPolicyRow.name.in_(gone)))
         pruned += len(gone)

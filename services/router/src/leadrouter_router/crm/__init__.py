@@ -1,0 +1,2 @@
+CRM_KIND = "crm"
+"""The outbox kind of an assignment on its way to the CRM."""

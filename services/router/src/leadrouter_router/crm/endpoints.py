@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, status
 
+from leadrouter_router.crm import CRM_KIND
 from leadrouter_router.crm.schemas import DeliveryList, DeliveryOut
 from leadrouter_router.leads import repository
-from leadrouter_router.leads.service import CRM_KIND
 from leadrouter_router.platform import outbox
 from leadrouter_router.platform.auth import (
     AUTH_RESPONSES,

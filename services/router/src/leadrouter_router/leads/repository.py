@@ -1,77 +1,13 @@
 """All SQL about leads and assignments."""
 
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from functools import cache
-from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Dialect,
-    Table,
-    TableClause,
-    TypeDecorator,
-    and_,
-    func,
-    insert,
-    or_,
-    select,
-    table,
-)
-from sqlalchemy import column as table_column
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
-from leadrouter_router.platform.outbox import OutboxRow
-from leadrouter_router.routing.models import DecisionRow
-
-
-class EncodedJSON(TypeDecorator[str]):
-    """A JSON column bound from text the caller already encoded (once, with
-    pydantic-core's encoder), instead of ``json.dumps`` of a dict per row. Reading
-    the column back gives the same value as before."""
-
-    impl = JSON
-    cache_ok = True
-
-    def bind_processor(self, dialect: Dialect) -> None:
-        # asyncpg's json codec takes text (SQLAlchemy registers ``str.encode``), and
-        # SQLite stores JSON as text: the encoded value goes through as it is.
-        return None
-
-
-@cache
-def _encoded(model: type[Any]) -> TableClause:
-    """``model``'s table for a Core insert, its JSON columns taking encoded text."""
-    source = model.__table__
-    return table(
-        source.name,
-        *(
-            table_column(c.name, EncodedJSON() if isinstance(c.type, JSON) else c.type)
-            for c in source.columns
-        ),
-    )
-
-
-async def insert_batch(
-    session: AsyncSession,
-    *,
-    leads: Sequence[Mapping[str, Any]],
-    decisions: Sequence[Mapping[str, Any]],
-    assignments: Sequence[Mapping[str, Any]],
-    messages: Sequence[Mapping[str, Any]],
-) -> None:
-    """A batch's new rows, one multi-row insert per table (Core, not the ORM's
-    per-row bookkeeping), leads first: the others refer to them. JSON columns of
-    leads and decisions arrive encoded; outbox rows are ``outbox.pending_message``'s,
-    written in this same transaction (docs/decisions/0003)."""
-    for model, rows in ((LeadRow, leads), (DecisionRow, decisions), (AssignmentRow, assignments)):
-        if rows:
-            await session.execute(_encoded(model).insert(), rows)
-    if messages:
-        outbox: Table = OutboxRow.__table__  # type: ignore[assignment]
-        await session.execute(insert(outbox), messages)
 
 
 async def known_scored_event_ids(

@@ -31,7 +31,7 @@ from leadrouter_router.ops.schemas import (
 )
 from leadrouter_router.ops.topics import OpsKafka
 from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
-from leadrouter_router.sla.deadlines import next_deadline
+from leadrouter_router.routing.deadlines import next_deadline
 from leadrouter_router.sla.service import missed_target
 from leadrouter_router.state import Session
 from leadrouter_runtime.problems import NotFound, ServiceUnavailable

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.errors import Conflict
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
-from leadrouter_router.leads.service import KAFKA_KIND, route_again
 from leadrouter_router.outcomes import repository
 from leadrouter_router.outcomes.metrics import OutcomeMetrics
 from leadrouter_router.outcomes.models import CallbackRow
@@ -27,8 +26,10 @@ from leadrouter_router.outcomes.schemas import (
 )
 from leadrouter_router.outcomes.states import Action, OutOfOrder, Transition, advance
 from leadrouter_router.platform import outbox
+from leadrouter_router.platform.kafka_delivery import KAFKA_KIND
 from leadrouter_router.platform.lookup import found
 from leadrouter_router.routing.metrics import RoutingMetrics
+from leadrouter_router.routing.service import route_again
 from leadrouter_runtime.problems import InvalidParam, Problem
 from leadrouter_runtime.values import CLOCK_SKEW
 from leadrouter_schemas import LeadOutcomeData, LeadOutcomeRecorded, encode, header_values

@@ -7,6 +7,9 @@ from aiokafka.errors import KafkaError
 from leadrouter_router.platform.outbox import OutboxMessage, RetryableDeliveryError
 from leadrouter_runtime.kafka_metrics import ProducerMetrics
 
+KAFKA_KIND = "kafka"
+"""The outbox kind of a message to a topic."""
+
 
 class KafkaDeliverer:
     def __init__(self, producer: Any, *, metrics: ProducerMetrics | None = None) -> None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, problem_entry, require
 from leadrouter_router.platform.lookup import found
+from leadrouter_router.policies.service import check_references
 from leadrouter_router.replay.jobs import ReplayJob, ReplayJobs
 from leadrouter_router.replay.report import ReplayTally, SlaExposure
 from leadrouter_router.replay.schemas import (
@@ -22,7 +23,6 @@ from leadrouter_router.replay.schemas import (
 )
 from leadrouter_router.replay.service import ReplayResult, replay_window
 from leadrouter_router.reports.endpoints import EmptyPeriod
-from leadrouter_router.routing.service import check_references
 from leadrouter_router.state import Session, router_state
 from leadrouter_runtime.problems import PROBLEM_RESPONSES
 

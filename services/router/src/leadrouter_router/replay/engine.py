@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from leadrouter_router.policies.policy import Policy
+from leadrouter_router.routing.deadlines import assignment_deadlines
 from leadrouter_router.routing.engine import decide
 from leadrouter_router.routing.facts import KnownLead, LeadFacts, Load, Person, RoutingContext
-from leadrouter_router.routing.policy import Policy
 from leadrouter_router.routing.snapshot import Configuration, policy_for
-from leadrouter_router.sla.deadlines import assignment_deadlines
 from leadrouter_schemas import LeadScoredData, Score
 
 Rescore = Callable[[LeadScoredData], Score]

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from leadrouter_router.replay.engine import Replayed, StoredLead
 from leadrouter_router.reports.funnel import gini, percentile
-from leadrouter_router.sla.deadlines import target_minutes
+from leadrouter_router.routing.deadlines import target_minutes
 
 MOVES = ("grade", "mql", "owner")
 

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
+from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.policies.policy import Policy, PolicyDocument
 from leadrouter_router.replay.engine import OpenAtStart, StoredLead
 from leadrouter_router.reports.funnel import FINAL_OUTCOMES
-from leadrouter_router.routing.models import RoutingPolicyRow
-from leadrouter_router.routing.policy import Policy, PolicyDocument
 from leadrouter_schemas import LeadScoredData
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from leadrouter_router.routing.policy import PolicyDocument
+from leadrouter_router.policies.policy import PolicyDocument
 from leadrouter_runtime.values import UtcDatetime
 
 

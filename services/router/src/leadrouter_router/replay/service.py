@@ -11,11 +11,11 @@ from datetime import datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadrouter_router.policies.policy import Policy, PolicyDocument
+from leadrouter_router.policies.service import check_references
 from leadrouter_router.replay import repository
 from leadrouter_router.replay.engine import Replay, Rescore
 from leadrouter_router.replay.report import ReplayTally
-from leadrouter_router.routing.policy import Policy, PolicyDocument
-from leadrouter_router.routing.service import check_references
 from leadrouter_router.routing.snapshot import load_configuration
 
 log = structlog.get_logger(__name__)

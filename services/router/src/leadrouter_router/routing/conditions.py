@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 from typing import Any
 
+from leadrouter_router.policies.policy import Condition
 from leadrouter_router.routing.facts import LeadFacts, Territory
-from leadrouter_router.routing.policy import Condition
 
 
 def territories_of(lead: LeadFacts, territories: Sequence[Territory]) -> tuple[str, ...]:

@@ -10,9 +10,12 @@ from fastapi import APIRouter, Depends, Path, Response
 from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, require
 from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.policies import repository as policies
+from leadrouter_router.policies import service as policy_service
+from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.policies.policy import PolicyDocument
 from leadrouter_router.routing import repository, service
-from leadrouter_router.routing.models import DecisionRow, RoutingPolicyRow
-from leadrouter_router.routing.policy import PolicyDocument
+from leadrouter_router.routing.models import DecisionRow
 from leadrouter_router.routing.schemas import (
     DecisionOut,
     PolicyList,
@@ -30,7 +33,7 @@ ADMIN = [Depends(require("admin"))]
 PolicyName = Annotated[str, Path(min_length=1, max_length=200)]
 PolicyVersions = Annotated[
     Sequence[RoutingPolicyRow],
-    Depends(get_or_404(repository.policy_history, "name", PolicyName, "No policy {}.")),
+    Depends(get_or_404(policies.policy_history, "name", PolicyName, "No policy {}.")),
 ]
 LatestDecision = Annotated[
     DecisionRow,
@@ -51,7 +54,7 @@ def _out(row: RoutingPolicyRow) -> PolicyOut:
 
 @router.get("/v1/policies", dependencies=READ, responses=AUTH_RESPONSES, summary="Current policies")
 async def list_policies(session: Session) -> PolicyList:
-    rows = await repository.latest_policies(session)
+    rows = await policies.latest_policies(session)
     return PolicyList(items=[_out(rows[name]) for name in sorted(rows)])
 
 
@@ -62,7 +65,7 @@ async def list_policies(session: Session) -> PolicyList:
     summary="Store a policy: a new version when it changed",
 )
 async def put_policy(name: PolicyName, body: PolicyDocument, session: Session) -> PolicyOut:
-    row, _ = await service.save_policy(session, name, body, now=datetime.now(UTC))
+    row, _ = await policy_service.save_policy(session, name, body, now=datetime.now(UTC))
     return _out(row)
 
 
@@ -85,7 +88,7 @@ async def get_policy(rows: PolicyVersions) -> PolicyList:
     summary="Remove a policy and its versions (decision records keep their copy)",
 )
 async def delete_policy(rows: PolicyVersions, session: Session) -> Response:
-    await repository.delete_policy(session, rows[0].name)
+    await policies.delete_policy(session, rows[0].name)
     return Response(status_code=204)
 
 
@@ -116,7 +119,7 @@ async def get_decision(row: LatestDecision) -> DecisionOut:
 )
 async def simulate(body: SimulationIn, session: Session) -> SimulationOut:
     if body.policy is not None:
-        await service.check_references(session, body.policy)
+        await policy_service.check_references(session, body.policy)
     decisions = await service.simulate(
         session,
         [LeadScoredData(lead=item.lead, score=item.score) for item in body.leads],

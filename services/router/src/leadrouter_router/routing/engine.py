@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from leadrouter_router.policies.policy import Policy, Rule, Strategy
 from leadrouter_router.routing.availability import unavailability
 from leadrouter_router.routing.conditions import holds, territories_of
 from leadrouter_router.routing.facts import LeadFacts, Person, RoutingContext, Static
 from leadrouter_router.routing.matching import duplicate_of, matching_account, open_lead_of_company
-from leadrouter_router.routing.policy import Policy, Rule, Strategy
 
 Outcome = Literal["assigned", "unassigned", "merged"]
 

@@ -3,25 +3,32 @@ policies by version, pool rotations and decision records."""
 
 import hashlib
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    Dialect,
     Row,
     ScalarSelect,
     Table,
+    TableClause,
     Text,
+    TypeDecorator,
     cast,
-    delete,
     func,
+    insert,
     literal_column,
     or_,
     select,
+    table,
     union_all,
 )
+from sqlalchemy import column as table_column
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -29,7 +36,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
-from leadrouter_router.routing.models import DecisionRow, PoolRotationRow, RoutingPolicyRow
+from leadrouter_router.platform.outbox import OutboxRow
+from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.routing.models import DecisionRow, PoolRotationRow
 from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
 from leadrouter_router.territories.models import TerritoryRow
 
@@ -217,43 +226,6 @@ async def save_rotations(
     )
 
 
-async def latest_policies(
-    session: AsyncSession, names: Collection[str] | None = None
-) -> dict[str, RoutingPolicyRow]:
-    """The current (highest) version of each named policy."""
-    latest = (
-        select(RoutingPolicyRow.name, func.max(RoutingPolicyRow.version).label("version"))
-        .group_by(RoutingPolicyRow.name)
-        .subquery()
-    )
-    query = select(RoutingPolicyRow).join(
-        latest,
-        (RoutingPolicyRow.name == latest.c.name) & (RoutingPolicyRow.version == latest.c.version),
-    )
-    if names is not None:
-        query = query.where(RoutingPolicyRow.name.in_(names))
-    return {row.name: row for row in (await session.scalars(query)).all()}
-
-
-async def policy_versions(session: AsyncSession, name: str) -> Sequence[RoutingPolicyRow]:
-    result = await session.scalars(
-        select(RoutingPolicyRow)
-        .where(RoutingPolicyRow.name == name)
-        .order_by(RoutingPolicyRow.version.desc())
-    )
-    return result.all()
-
-
-async def policy_history(session: AsyncSession, name: str) -> Sequence[RoutingPolicyRow] | None:
-    """A policy's versions, newest first; None when there is no such policy."""
-    return await policy_versions(session, name) or None
-
-
-async def delete_policy(session: AsyncSession, name: str) -> None:
-    """Every version of the policy (decision records keep their copy)."""
-    await session.execute(delete(RoutingPolicyRow).where(RoutingPolicyRow.name == name))
-
-
 async def decision_of(session: AsyncSession, lead_id: uuid.UUID) -> DecisionRow | None:
     """The latest decision about a lead."""
     return await session.scalar(
@@ -294,3 +266,50 @@ async def count_unassigned(session: AsyncSession) -> int:
         )
         or 0
     )
+
+
+class EncodedJSON(TypeDecorator[str]):
+    """A JSON column bound from text the caller already encoded (once, with
+    pydantic-core's encoder), instead of ``json.dumps`` of a dict per row. Reading
+    the column back gives the same value as before."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        # asyncpg's json codec takes text (SQLAlchemy registers ``str.encode``), and
+        # SQLite stores JSON as text: the encoded value goes through as it is.
+        return None
+
+
+@cache
+def _encoded(model: type[Any]) -> TableClause:
+    """``model``'s table for a Core insert, its JSON columns taking encoded text."""
+    source = model.__table__
+    return table(
+        source.name,
+        *(
+            table_column(c.name, EncodedJSON() if isinstance(c.type, JSON) else c.type)
+            for c in source.columns
+        ),
+    )
+
+
+async def insert_batch(
+    session: AsyncSession,
+    *,
+    leads: Sequence[Mapping[str, Any]],
+    decisions: Sequence[Mapping[str, Any]],
+    assignments: Sequence[Mapping[str, Any]],
+    messages: Sequence[Mapping[str, Any]],
+) -> None:
+    """A batch's new rows, one multi-row insert per table (Core, not the ORM's
+    per-row bookkeeping), leads first: the others refer to them. JSON columns of
+    leads and decisions arrive encoded; outbox rows are ``outbox.pending_message``'s,
+    written in this same transaction (docs/decisions/0003)."""
+    for model, rows in ((LeadRow, leads), (DecisionRow, decisions), (AssignmentRow, assignments)):
+        if rows:
+            await session.execute(_encoded(model).insert(), rows)
+    if messages:
+        outbox: Table = OutboxRow.__table__  # type: ignore[assignment]
+        await session.execute(insert(outbox), messages)

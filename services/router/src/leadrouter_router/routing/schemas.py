@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from leadrouter_router.routing.policy import PolicyDocument
+from leadrouter_router.policies.policy import PolicyDocument
 from leadrouter_schemas import Lead, Score
 
 

@@ -15,6 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.leads.models import LeadRow
+from leadrouter_router.policies import repository as policies
+from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.policies.policy import (
+    DEFAULT_POLICY_NAME,
+    EVERYONE_POOL,
+    Policy,
+    PolicyDocument,
+    Rule,
+)
 from leadrouter_router.routing import repository
 from leadrouter_router.routing.availability import unavailability
 from leadrouter_router.routing.facts import (
@@ -29,13 +38,8 @@ from leadrouter_router.routing.facts import (
     RoutingContext,
     Territory,
 )
-from leadrouter_router.routing.models import RoutingPolicyRow
-from leadrouter_router.routing.policy import DEFAULT_POLICY_NAME, Policy, PolicyDocument, Rule
 from leadrouter_router.salespeople.models import SalespersonRow
 from leadrouter_router.territories.models import TerritoryRow
-
-EVERYONE_POOL = "everyone"
-"""Every salesperson, in rotation order, unless a team of that name exists."""
 
 BUILT_IN_POLICY = Policy(
     name="built-in",
@@ -238,9 +242,7 @@ async def load_context(
 
 
 async def current_policies(session: AsyncSession) -> dict[str, Policy]:
-    return {
-        name: policy_of(row) for name, row in (await repository.latest_policies(session)).items()
-    }
+    return {name: policy_of(row) for name, row in (await policies.latest_policies(session)).items()}
 
 
 def policy_for(policies: dict[str, Policy], policy_name: str | None) -> Policy:

@@ -21,10 +21,10 @@ from leadrouter_router.outcomes.metrics import OutcomeMetrics
 from leadrouter_router.outcomes.service import reassign
 from leadrouter_router.outcomes.states import OutOfOrder, advance
 from leadrouter_router.platform import outbox
+from leadrouter_router.routing.deadlines import assignment_deadlines
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.routing.snapshot import person_of
 from leadrouter_router.sla import repository
-from leadrouter_router.sla.deadlines import assignment_deadlines
 
 SLA_MISSED_PREFIX = "sla_"  # end_reason of a breached assignment: "sla_<target> missed"
 log = structlog.get_logger(__name__)

@@ -9,8 +9,8 @@ from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from leadrouter_router.leads.service import reroute_unassigned, route_scored_leads
 from leadrouter_router.routing.metrics import RoutingMetrics
+from leadrouter_router.routing.service import reroute_unassigned, route_scored_leads
 from leadrouter_router.routing.snapshot import ConfigurationCache
 from leadrouter_runtime.kafka import DeadLetter
 from leadrouter_schemas import LeadScored, decode_as

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadrouter_router.routing.models import RoutingPolicyRow
-from leadrouter_router.routing.policy import DEFAULT_POLICY_NAME, PolicyDocument, Rule
+from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.policies.policy import DEFAULT_POLICY_NAME, PolicyDocument, Rule
 from leadrouter_router.salespeople import repository
 from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, TeamRow
 

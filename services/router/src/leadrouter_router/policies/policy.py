@@ -94,3 +94,6 @@ class Policy(_Strict):
 
 
 DEFAULT_POLICY_NAME = "default"
+
+EVERYONE_POOL = "everyone"
+"""Every salesperson, in rotation order, unless a team of that name exists."""

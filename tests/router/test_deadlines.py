@@ -3,14 +3,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from leadrouter_router.routing.facts import Person
-from leadrouter_router.sla.deadlines import (
+from leadrouter_router.routing.deadlines import (
     Deadlines,
     assignment_deadlines,
     business_deadline,
     next_deadline,
     target_minutes,
 )
+from leadrouter_router.routing.facts import Person
 from leadrouter_router.sla.service import missed_target
 
 NINE_TO_FIVE = {day: ((time(9), time(17)),) for day in range(1, 6)}

@@ -1,0 +1,1 @@
+"""Routing policies: the document (rules, fallback), its stored versions, and saving one."""

@@ -1,0 +1,23 @@
+"""Routing policies as stored: every version kept."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadrouter_router.platform.db import Base
+
+
+class RoutingPolicyRow(Base):
+    """One version of a policy; versions are never changed, a change adds a version."""
+
+    __tablename__ = "routing_policies"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int]
+    document: Mapped[dict[str, Any]] = mapped_column(JSON, doc="Rules, fallback and options.")
+    created_at: Mapped[datetime]
