@@ -4,6 +4,7 @@ A policy is data. It is stored versioned (a change adds a version), exported as
 YAML, and given to the pure engine as it is.
 """
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -97,3 +98,17 @@ DEFAULT_POLICY_NAME = "default"
 
 EVERYONE_POOL = "everyone"
 """Every salesperson, in rotation order, unless a team of that name exists."""
+
+BUILT_IN_POLICY = Policy(
+    name="built-in",
+    version=1,
+    document=PolicyDocument(rules=(Rule(name="everyone", pool=EVERYONE_POOL),)),
+)
+"""Used until a ``default`` policy is stored: round robin over everyone."""
+
+
+def policy_for(policies: Mapping[str, Policy], policy_name: str | None) -> Policy:
+    """The campaign's policy, else ``default``, else the built-in round robin over everyone."""
+    if policy_name is not None and policy_name in policies:
+        return policies[policy_name]
+    return policies.get(DEFAULT_POLICY_NAME, BUILT_IN_POLICY)

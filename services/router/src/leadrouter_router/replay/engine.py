@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from leadrouter_router.policies.policy import Policy
+from leadrouter_router.policies.policy import Policy, policy_for
+from leadrouter_router.routing.batch import decide_in_turn
 from leadrouter_router.routing.deadlines import assignment_deadlines
-from leadrouter_router.routing.engine import decide
-from leadrouter_router.routing.facts import KnownLead, LeadFacts, Load, Person, RoutingContext
-from leadrouter_router.routing.snapshot import Configuration, policy_for
+from leadrouter_router.routing.facts import LeadFacts, Load, Person, RoutingContext
+from leadrouter_router.routing.snapshot import Configuration
 from leadrouter_schemas import LeadScoredData, Score
 
 Rescore = Callable[[LeadScoredData], Score]
@@ -152,21 +152,18 @@ class Replay:
         context = self._context
         self._releases.until(now, context.load)
         context.load.assigned_today = self._day_counts(now)
-        decision = decide(facts, context, self._policy(lead), now)
+        decision = decide_in_turn(facts, context, self._policy(lead), now)
         context.drop_statics()  # the next lead is decided at another instant
         owner = decision.salesperson_id
         accept = touch = None
         if decision.outcome == "assigned" and owner is not None:
             person = self._people[owner]
-            context.load.assign(owner, pool=decision.pool, value=facts.value)
             day = (person.key, now.astimezone(self._zones[person.key]).date())
             self._per_day[day] = self._per_day.get(day, 0) + 1
             if lead.closed_at is not None:
                 self._releases.push(lead.closed_at, person.key, facts.value)
             deadlines = assignment_deadlines(lead.sla, data.score.grade, person, now)
             accept, touch = deadlines.accept_due_at, deadlines.touch_due_at
-        if decision.outcome != "merged":
-            context.remember(_known(facts, decision.outcome, owner))
         return Replayed(
             grade=data.score.grade,
             is_mql=data.score.is_mql,
@@ -176,20 +173,6 @@ class Replay:
             accept_due_at=accept,
             touch_due_at=touch,
         )
-
-
-def _known(facts: LeadFacts, outcome: str, owner: uuid.UUID | None) -> KnownLead:
-    assert facts.lead_id is not None
-    return KnownLead(
-        id=facts.lead_id,
-        lead_key=facts.lead_key,
-        received_at=facts.received_at,
-        status=outcome,
-        owner_id=owner,
-        email_key=facts.email_key,
-        phone_key=facts.phone_key,
-        company_domain=facts.company_domain,
-    )
 
 
 def person_names(people: Mapping[uuid.UUID, Person]) -> dict[uuid.UUID, str]:

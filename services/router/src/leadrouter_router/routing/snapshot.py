@@ -17,13 +17,7 @@ from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.leads.models import LeadRow
 from leadrouter_router.policies import repository as policies
 from leadrouter_router.policies.models import RoutingPolicyRow
-from leadrouter_router.policies.policy import (
-    DEFAULT_POLICY_NAME,
-    EVERYONE_POOL,
-    Policy,
-    PolicyDocument,
-    Rule,
-)
+from leadrouter_router.policies.policy import EVERYONE_POOL, Policy, PolicyDocument
 from leadrouter_router.routing import repository
 from leadrouter_router.routing.availability import unavailability
 from leadrouter_router.routing.facts import (
@@ -40,13 +34,6 @@ from leadrouter_router.routing.facts import (
 )
 from leadrouter_router.salespeople.models import SalespersonRow
 from leadrouter_router.territories.models import TerritoryRow
-
-BUILT_IN_POLICY = Policy(
-    name="built-in",
-    version=1,
-    document=PolicyDocument(rules=(Rule(name="everyone", pool=EVERYONE_POOL),)),
-)
-"""Used until a ``default`` policy is stored: round robin over everyone."""
 
 log = structlog.get_logger(__name__)
 
@@ -243,10 +230,3 @@ async def load_context(
 
 async def current_policies(session: AsyncSession) -> dict[str, Policy]:
     return {name: policy_of(row) for name, row in (await policies.latest_policies(session)).items()}
-
-
-def policy_for(policies: dict[str, Policy], policy_name: str | None) -> Policy:
-    """The campaign's policy, else ``default``, else the built-in round robin over everyone."""
-    if policy_name is not None and policy_name in policies:
-        return policies[policy_name]
-    return policies.get(DEFAULT_POLICY_NAME, BUILT_IN_POLICY)
