@@ -28,11 +28,13 @@ from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import settings
 
 from leadrouter_runtime.topics import ensure_topics, load_specs
 from tests.support.database import copy_sqlite, migrated
 from tests.support.database import sqlite_template as migrated_sqlite_template
 from tests.support.kafka import delete_topics
+from tests.support.properties import UNIT_PROFILE
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS_FILE = ROOT / "deploy" / "kafka" / "topics.toml"
@@ -98,8 +100,11 @@ def _unit_guard(event: str, args: tuple[Any, ...]) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     # Guarded where unit tests are selected as a tier (``-m unit``): there a test that
     # is not pure fails, rather than slowing the fast loop down unnoticed.
+    # There property tests try fewer examples (tests/support/properties.py).
     if "unit" in (config.option.markexpr or ""):
         sys.addaudithook(_unit_guard)
+        if "HYPOTHESIS_PROFILE" not in os.environ:
+            settings.load_profile(UNIT_PROFILE)
 
 
 @contextmanager

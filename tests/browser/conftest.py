@@ -1,13 +1,18 @@
 """Debian's Chromium, driven by Playwright: installed by ``make test``
 (deploy/browser/chromium.sh), never downloaded by the test tool."""
 
+from __future__ import annotations
+
 import os
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,6 +45,8 @@ def chromium() -> str:
 
 @pytest.fixture
 async def browser(chromium: str) -> AsyncIterator[Browser]:
+    from playwright.async_api import async_playwright  # imported by browser tests only
+
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=chromium, headless=True, args=CHROMIUM_ARGS

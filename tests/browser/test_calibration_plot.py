@@ -2,15 +2,16 @@
 holds a generated history: one SVG per campaign with a dot per score decile, at the
 API's numbers, and the candidate's series once a model is fitted."""
 
+from __future__ import annotations
+
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
 
 from leadrouter_cli.history.store import fill
 from leadrouter_crm_simulator.app import create_app as create_crm
@@ -19,6 +20,9 @@ from tests.router.api_support import ADMIN, READ, READ_KEY, keyed_settings
 from tests.router.conftest import running_router
 from tests.support.servers import serving
 from tests.support.waiting import eventually
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
 
 CAMPAIGN = "spring-demo"
 

@@ -2,18 +2,21 @@
 ``leadrouter demo history`` (the leak planted): every point and bar drawn is the
 API's number, and the leak rises with the time to first touch."""
 
+from __future__ import annotations
+
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from playwright.async_api import Browser
+from typing import TYPE_CHECKING, Any
 
 from leadrouter_cli.history.store import fill
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
 from tests.browser.test_ops_page import running_system
 from tests.router.api_support import READ_KEY
 from tests.support.waiting import eventually
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 READ_PLOTS = """() => {
   const section = document.getElementById("leakage");

@@ -3,6 +3,8 @@ the CRM simulator serving HTTP, on the real broker): it asks for a key, shows th
 funnel, topics, dead letters, unassigned queue, SLA breaches and decisions with
 the same numbers as the API, and refreshes itself without a reload."""
 
+from __future__ import annotations
+
 import base64
 import hashlib
 import hmac
@@ -12,12 +14,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page
 from pydantic import SecretStr
 
 from leadrouter_crm_simulator.app import create_app as create_crm
@@ -33,6 +34,9 @@ from tests.router.api_support import ADMIN, READ, READ_KEY, keyed_settings
 from tests.support.kafka import produce
 from tests.support.servers import serving
 from tests.support.waiting import eventually
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser, Page
 
 CAMPAIGN = "spring-demo"
 

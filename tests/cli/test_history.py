@@ -1,38 +1,24 @@
 """``leadrouter demo history``: the generative model (pure) and what it writes into a
 real router database (SQLite and PostgreSQL), read back through the router's models."""
 
-import uuid
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
 from leadrouter_cli.errors import ExitCode
-from leadrouter_cli.history.model import Seller, Story, generate
-from leadrouter_cli.history.store import HISTORY_CAMPAIGNS
 from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.outcomes.models import CallbackRow
 from leadrouter_router.platform.db import create_engine, session_factory
 from leadrouter_router.salespeople.models import SalespersonRow
 from tests.cli.conftest import invoke
+from tests.support.history import large_history, stories
 
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-SELLERS = [
-    Seller(uuid.UUID(int=n + 1), accept, touch)
-    for n, (accept, touch) in enumerate(((2.0, 4.0), (12.0, 40.0), (40.0, 200.0), (90.0, 600.0)))
-]
 BUCKETS_H = (0.5, 4.0, 24.0, float("inf"))  # up to 30 min, 4 h, a day, later
 
 
-def _stories(leads: int, seed: int) -> list[Story]:
-    return generate(
-        leads=leads, days=90, seed=seed, now=NOW, campaigns=HISTORY_CAMPAIGNS, sellers=SELLERS
-    )
-
-
 def test_the_same_seed_gives_the_same_history() -> None:
-    first, again, other = _stories(300, 5), _stories(300, 5), _stories(300, 6)
+    first, again, other = stories(300, 5), stories(300, 5), stories(300, 6)
     assert [(s.data, s.outcome, s.outcome_at) for s in first] == [
         (s.data, s.outcome, s.outcome_at) for s in again
     ]
@@ -41,7 +27,7 @@ def test_the_same_seed_gives_the_same_history() -> None:
 
 def test_buying_elsewhere_rises_with_the_time_to_first_touch() -> None:
     by_bucket: dict[float, Counter[str]] = defaultdict(Counter)
-    for story in _stories(8000, 11):
+    for story in large_history():
         if story.outcome is None or story.first_touch_at is None:
             continue
         hours = (story.first_touch_at - story.received_at).total_seconds() / 3600
@@ -53,11 +39,11 @@ def test_buying_elsewhere_rises_with_the_time_to_first_touch() -> None:
 
 
 def test_leads_are_scored_by_the_campaign_model_and_their_wins_follow_the_score() -> None:
-    stories = [s for s in _stories(4000, 12) if s.outcome is not None]
-    assert {s.data.score.model_version for s in stories} == {"default-2"}
-    assert all(s.data.score.explanation for s in stories)
-    won = Counter(s.data.score.grade for s in stories if s.outcome == "won")
-    closed = Counter(s.data.score.grade for s in stories)
+    closed_stories = [s for s in large_history() if s.outcome is not None]
+    assert {s.data.score.model_version for s in closed_stories} == {"default-2"}
+    assert all(s.data.score.explanation for s in closed_stories)
+    won = Counter(s.data.score.grade for s in closed_stories if s.outcome == "won")
+    closed = Counter(s.data.score.grade for s in closed_stories)
     assert won["B"] / closed["B"] > won["C"] / closed["C"] > won["D"] / max(1, closed["D"])
 
 

@@ -46,7 +46,7 @@ async def test_a_rate_limit_answers_429_with_retry_after() -> None:
 
 async def test_a_hang_records_first_so_the_answer_is_what_gets_lost() -> None:
     async with serving(create_app()) as url, httpx.AsyncClient(base_url=url) as crm:
-        await crm.put("/control/faults", json={"kind": "hang", "delay_s": 5, "count": 1})
+        await crm.put("/control/faults", json={"kind": "hang", "delay_s": 1, "count": 1})
 
         with pytest.raises(httpx.ReadTimeout):
             await post(crm, "a1", timeout=httpx.Timeout(5, read=0.5))

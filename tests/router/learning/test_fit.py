@@ -20,7 +20,7 @@ from leadrouter_router.learning.fit import (
 )
 from leadrouter_schemas.default_scoring import DEFAULT_MODEL
 from leadrouter_scorer.scoring.score import score
-from tests.cli.test_history import _stories
+from tests.support.history import large_history
 
 
 def example(story: Story) -> Example:
@@ -34,13 +34,8 @@ def example(story: Story) -> Example:
 
 
 @cache
-def _history() -> tuple[Story, ...]:
-    return tuple(_stories(20000, 21))
-
-
-@cache
 def _closed(campaign_id: str) -> tuple[Story, ...]:
-    return tuple(s for s in _history() if s.outcome and s.campaign.campaign_id == campaign_id)
+    return tuple(s for s in large_history() if s.outcome and s.campaign.campaign_id == campaign_id)
 
 
 @cache

@@ -13,17 +13,17 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from leadrouter_scorer.settings import Settings
 from tests.scorer.webhooks.conftest import SECRET
 from tests.scorer.webhooks.samples import hex_signature, hubspot_headers, typeform_signature
 from tests.scorer.webhooks.strategies import form_bodies, json_bodies
+from tests.support.properties import examples
 
-EXAMPLES = settings(
-    max_examples=int(os.environ.get("LEADROUTER_HTTP_EXAMPLES", "40")),
-    deadline=None,
+EXAMPLES = examples(
+    int(os.environ.get("LEADROUTER_HTTP_EXAMPLES", "40")),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 PROBLEM = "application/problem+json"

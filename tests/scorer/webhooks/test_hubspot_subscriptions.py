@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from leadrouter_runtime.problems import MalformedBody
@@ -18,6 +18,7 @@ from tests.scorer.webhooks.conftest import HUBSPOT_CONTACTS, SECRET, FakeGraph
 from tests.scorer.webhooks.samples import hubspot_headers
 from tests.support.corpus import CORPUS
 from tests.support.kafka import read_all
+from tests.support.properties import examples
 
 BATCH = (CORPUS / "hubspot" / "webhooks-api-batch" / "body.json").read_bytes()
 
@@ -83,7 +84,7 @@ EVENT = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300)
 @given(
     st.binary(max_size=200)
     | st.lists(EVENT | JSON_VALUES, max_size=5).map(lambda e: json.dumps(e).encode())
@@ -96,7 +97,7 @@ def test_any_batch_names_contacts_or_is_unmappable_never_another_error(body: byt
     assert all(isinstance(object_id, str) and object_id for object_id in found)
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(st.dictionaries(st.text(), JSON_VALUES, max_size=5))
 def test_any_crm_answer_maps_or_is_unmappable_never_another_error(
     contact: dict[str, Any],

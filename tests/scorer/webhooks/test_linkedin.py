@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
@@ -23,6 +23,7 @@ from leadrouter_scorer.webhooks.platforms import linkedin
 from leadrouter_scorer.webhooks.problems import UnmappablePayload
 from leadrouter_scorer.webhooks.service import received_event
 from tests.scorer.webhooks.conftest import SECRET
+from tests.support.properties import examples
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "platforms" / "linkedin"
 CREATED = (CORPUS / "lead-created-sponsored" / "body.json").read_bytes()
@@ -135,7 +136,7 @@ NOTIFICATION_KEYS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300)
 @given(
     st.binary(max_size=200)
     | st.dictionaries(NOTIFICATION_KEYS | st.text(), JSON_VALUES, max_size=6).map(
@@ -165,7 +166,7 @@ ANSWER = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300)
 @given(
     response=st.dictionaries(st.text(), JSON_VALUES, max_size=3)
     | st.fixed_dictionaries(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, given
 
 from leadrouter_runtime.problems import MalformedBody
 from leadrouter_schemas import LeadReceived
@@ -36,12 +36,12 @@ from tests.scorer.webhooks.strategies import (
     json_bodies,
     mutated,
 )
+from tests.support.properties import examples
 
 NOW = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 # LEADROUTER_PARSER_EXAMPLES=5000 for a longer search than the test tier's.
-EXAMPLES = settings(
-    max_examples=int(os.environ.get("LEADROUTER_PARSER_EXAMPLES", "150")),
-    deadline=None,
+EXAMPLES = examples(
+    int(os.environ.get("LEADROUTER_PARSER_EXAMPLES", "150")),
     suppress_health_check=[HealthCheck.too_slow],
 )
 

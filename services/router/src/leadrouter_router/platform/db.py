@@ -3,10 +3,8 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, DateTime, TypeDecorator, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
@@ -17,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -66,7 +67,10 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config() -> Config:
+def alembic_config() -> "Config":
+    # Alembic is imported when a schema changes, not by every process that opens a session.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "leadrouter_router:migrations")
     return config
@@ -74,15 +78,19 @@ def alembic_config() -> Config:
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` with Alembic, on the engine's own connection."""
+    from alembic import command
+
     await _alembic(engine, lambda config: command.upgrade(config, revision))
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
     """Take the schema back down to ``revision``."""
+    from alembic import command
+
     await _alembic(engine, lambda config: command.downgrade(config, revision))
 
 
-async def _alembic(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
+async def _alembic(engine: AsyncEngine, action: Callable[["Config"], None]) -> None:
     def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
