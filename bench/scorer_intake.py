@@ -57,7 +57,13 @@ def signed_lead(n: int) -> tuple[bytes, dict[str, str]]:
     return body, {"Content-Type": "application/json", **signed}
 
 
-async def closed_loop(url: str, *, concurrency: int, seconds: float) -> None:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process (``/proc/PID/stat`` fields 14-15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def closed_loop(url: str, *, concurrency: int, seconds: float, pid: int) -> None:
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
     deadline = time.perf_counter() + seconds
@@ -75,13 +81,21 @@ async def closed_loop(url: str, *, concurrency: int, seconds: float) -> None:
                 n += concurrency
 
         started = time.perf_counter()
+        cpu_before = cpu_seconds(pid)
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(pid) - cpu_before
     cuts = statistics.quantiles(latencies, n=100)
     print(
         f"capacity: {statuses[202] / elapsed:.0f} accepted leads/s "
         f"({concurrency} clients, {elapsed:.1f} s), latency p50 {cuts[49] * 1000:.1f} ms "
         f"p99 {cuts[98] * 1000:.1f} ms, answers {dict(sorted(statuses.items()))}"
+    )
+    # What carries to other machines: the scorer process's CPU (its intake and, as in
+    # production, its consumer scoring the same leads) per 1,000 accepted leads.
+    print(
+        f"scorer CPU: {cpu * 1000 / max(1, statuses[202]):.2f} s per 1,000 leads; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
 
 
@@ -161,7 +175,9 @@ async def main_async(args: argparse.Namespace) -> None:
                 else:
                     raise SystemExit(f"the scorer did not start; its log: {log.name}")
             url = f"{base}/v1/webhooks/generic"
-            await closed_loop(url, concurrency=args.concurrency, seconds=args.seconds)
+            await closed_loop(
+                url, concurrency=args.concurrency, seconds=args.seconds, pid=process.pid
+            )
             if args.leads:
                 statuses: Counter[int] = Counter()
                 try:

@@ -11,6 +11,8 @@ def serve(app: FastAPI, settings: HttpSettings) -> None:
         app,
         host=settings.host,
         port=settings.port,
+        loop=settings.loop,
+        http=settings.http,
         log_config=None,
         access_log=False,
         lifespan="on",
