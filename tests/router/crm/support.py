@@ -1,8 +1,10 @@
 """Shared by the CRM delivery tests: settings with keys, leads in, what came out."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from leadrouter_router.platform.outbox import OutboxMessage
 from leadrouter_router.settings import (
     ApiKey,
     AuthSettings,
@@ -20,7 +23,16 @@ from leadrouter_router.settings import (
     Settings,
 )
 from leadrouter_runtime.settings import KafkaSettings
-from leadrouter_schemas import Company, LeadScored, encode, topics
+from leadrouter_schemas import (
+    Company,
+    LeadAssigned,
+    LeadAssignedData,
+    LeadScored,
+    Salesperson,
+    encode,
+    topics,
+)
+from tests.support import samples
 from tests.support.kafka import produce
 from tests.support.samples import scored as sample_scored
 from tests.support.waiting import eventually
@@ -117,3 +129,37 @@ async def serving_on(app: FastAPI, port: int) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=30)
+
+
+def event(email: str = "ada@example.com", *, crm_user_id: str = "005xx1") -> LeadAssigned:
+    """An assignment of a lead of its own, to an owner with a CRM id."""
+    return LeadAssigned(
+        **samples.envelope(),
+        data=LeadAssignedData(
+            lead_id=uuid.uuid4(),
+            lead_key=f"email:{email}",
+            lead=samples.lead(email=email),
+            assignment_id=uuid.uuid4(),
+            campaign_id="spring-demo",
+            salesperson=Salesperson(
+                id=uuid.uuid4(), name="Jonas", email="jonas@example.com", crm_user_id=crm_user_id
+            ),
+            score=samples.score(),
+            reason="rule 'all': Jonas in pool demo",
+            assigned_at=datetime.now(UTC),
+        ),
+    )
+
+
+def message(event: LeadAssigned) -> OutboxMessage:
+    """The CRM outbox message of ``event``, as the relay claims it."""
+    return OutboxMessage(
+        id=uuid.uuid4(),
+        kind="crm",
+        destination="default",
+        key=str(event.data.lead_id),
+        payload=encode(event).decode(),
+        headers={},
+        idempotency_key=str(event.data.assignment_id),
+        attempts=0,
+    )

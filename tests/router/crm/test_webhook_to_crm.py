@@ -1,22 +1,25 @@
 """The webhook-to-CRM time: observed once per assignment, at the CRM's first
 acknowledgement. A lost answer observes nothing, the retry observes once, a
 redelivery of an acknowledged assignment none, a re-routing (a new assignment) again.
-HubSpot is played by tests/router/crm/fakes.py, which can store a note and lose the answer.
+HubSpot is played by the CRM simulator, which can store the notes and lose the answer.
 """
 
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
+from leadrouter_crm_simulator.app import create_app as create_crm
+from leadrouter_crm_simulator.crms import CrmState
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
 from leadrouter_router.crm.metrics import DeliveryMetrics
-from leadrouter_router.platform.outbox import OutboxMessage, RetryableDeliveryError
+from leadrouter_router.platform.outbox import RetryableDeliveryError
 from leadrouter_router.settings import CrmSettings, HubSpotSettings
-from leadrouter_schemas import LeadAssigned, LeadAssignedData, Salesperson, encode
-from tests.router.crm.fakes import HubSpotState, hubspot
+from leadrouter_schemas import LeadAssigned, LeadAssignedData, Salesperson
+from tests.router.crm.support import message
 from tests.support import samples
 from tests.support.servers import serving
 
@@ -42,21 +45,8 @@ def assigned(*, lead_id: uuid.UUID, received_at: datetime | None) -> LeadAssigne
     )
 
 
-def message(event: LeadAssigned) -> OutboxMessage:
-    return OutboxMessage(
-        id=uuid.uuid4(),
-        kind="crm",
-        destination="default",
-        key=str(event.data.lead_id),
-        payload=encode(event).decode(),
-        headers={},
-        idempotency_key=str(event.data.assignment_id),
-        attempts=0,
-    )
-
-
 async def test_each_assignment_is_timed_once_from_the_webhook_to_the_crms_first_answer() -> None:
-    state = HubSpotState(token="pat-na1-0123456789", lose_note_answers=1)
+    state = CrmState()
     registry = CollectorRegistry()
     clock = iter(WEBHOOK_AT + timedelta(seconds=s) for s in (40, 50, 60, 70))
 
@@ -70,9 +60,14 @@ async def test_each_assignment_is_timed_once_from_the_webhook_to_the_crms_first_
             "router_lead_webhook_to_crm_seconds_sum", {"crm": "hubspot"}
         )
 
-    async with serving(hubspot(state)) as base_url:
+    async with serving(create_crm(crm_token="pat-na1-0123456789", crms=state)) as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as simulator:
+            lost = {"kind": "lost_answer", "status": 502, "count": 1, "path": "notes/batch/create"}
+            assert (await simulator.put("/control/faults", json=lost)).status_code == 200
         crm = CrmSettings(
-            kind="hubspot", token=SecretStr(state.token), hubspot=HubSpotSettings(base_url=base_url)
+            kind="hubspot",
+            token=SecretStr("pat-na1-0123456789"),
+            hubspot=HubSpotSettings(base_url=base_url),
         )
         async with create_http_client(crm) as client:
             deliver = CrmDeliverer(

@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from leadrouter_crm_simulator.crms import CrmState, add_crm_routes
 from leadrouter_crm_simulator.faults import FaultMode, FaultState
+from leadrouter_crm_simulator.limits import Limits
 
 log = logging.getLogger("crm_simulator")
 
@@ -115,10 +117,34 @@ def signature_valid(secret: str, request: Request, body: bytes, *, tolerance_s: 
     return any(hmac.compare_digest(expected, part.strip()) for part in header.split(","))
 
 
-def create_app(signing_secret: str | None = None) -> FastAPI:
-    """With ``signing_secret``, unsigned or wrongly signed posts are answered 401."""
+def create_app(
+    signing_secret: str | None = None,
+    limits: Limits | None = None,
+    crm_token: str | None = None,
+    crms: CrmState | None = None,
+) -> FastAPI:
+    """With ``signing_secret``, unsigned or wrongly signed posts are answered 401. Besides
+    the generic webhook it serves HubSpot's and Salesforce's endpoints (crms.py, state
+    in ``crms``), within ``limits`` (limits.py) when their mode is a limit mode, and
+    refuses a bearer token other than ``crm_token`` when one is given."""
     app = FastAPI(title="CRM simulator", version="0.1.0")
     record = CrmRecord()
+    crms = crms or CrmState()
+    crms.token = crm_token
+    if limits is not None:
+        crms.limits.set(limits)
+    add_crm_routes(app, crms, record.faults)
+
+    @app.get("/control/limits")
+    async def current_limits() -> Limits:
+        return crms.limits.limits
+
+    @app.put("/control/limits")
+    async def set_limits(limits: Limits) -> Limits:
+        """Enforce ``limits`` from now on (counters start again); ``{"mode": "off"}`` ends it."""
+        crms.limits.set(limits)
+        log.info("CRM limits set: %s", limits.model_dump_json())
+        return limits
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -142,7 +168,7 @@ def create_app(signing_secret: str | None = None) -> FastAPI:
             status = record.failure.status
             if record.failure.retry_after:
                 headers["Retry-After"] = record.failure.retry_after
-        elif (fault := record.faults.take()) is not None and fault.kind == "error":
+        elif (fault := record.faults.take(request.url.path)) is not None and fault.kind == "error":
             status = fault.status
         elif fault is not None and fault.kind == "rate_limit":
             status = 429
@@ -170,6 +196,8 @@ def create_app(signing_secret: str | None = None) -> FastAPI:
         if fault is not None and fault.kind == "hang":
             # Recorded already: the answer is what gets lost.
             await asyncio.sleep(fault.delay_s)
+        if fault is not None and fault.kind == "lost_answer":
+            status = fault.status  # recorded already; a gateway answers instead
         return Response(
             content=json.dumps({"status": status}),
             status_code=status,

@@ -8,7 +8,12 @@ Each is a way real CRMs fail that the router must survive (docs/crm.md, retries)
 - ``slow``: wait ``delay_s``, then record and answer as usual;
 - ``hang``: record, then hold the answer for ``delay_s``: with a delay past the
   router's read timeout, the CRM has the assignment but the router never hears it,
-  and its retry must carry the same idempotency key.
+  and its retry must carry the same idempotency key;
+- ``lost_answer``: record, then answer ``status`` (a gateway between lost the CRM's
+  answer): the same lesson without the wait (HubSpot and Salesforce endpoints).
+
+``path``, when set, limits the fault to requests whose path contains it (e.g.
+``notes/batch/create``).
 
 ``probability`` picks the share of requests affected (seeded, so a run can be
 replayed); ``count`` ends the fault after that many affected requests.
@@ -20,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-FaultKind = Literal["none", "error", "rate_limit", "slow", "hang"]
+FaultKind = Literal["none", "error", "rate_limit", "slow", "hang", "lost_answer"]
 
 
 class FaultMode(BaseModel):
@@ -31,6 +36,7 @@ class FaultMode(BaseModel):
     probability: float = Field(default=1.0, ge=0, le=1)
     count: int | None = Field(default=None, ge=0, description="None: until changed.")
     seed: int | None = Field(default=None, description="Seeds the `probability` draws.")
+    path: str | None = Field(default=None, description="Only requests whose path has this.")
 
 
 @dataclass
@@ -44,10 +50,12 @@ class FaultState:
         self.mode, self.left, self.affected = mode, mode.count, 0
         self.draws = random.Random(mode.seed)  # noqa: S311  (a replayable draw, not a secret)
 
-    def take(self) -> FaultMode | None:
+    def take(self, path: str = "") -> FaultMode | None:
         """The fault that applies to this request, if any (and count it)."""
         mode = self.mode
         if mode.kind == "none" or self.left == 0:
+            return None
+        if mode.path is not None and mode.path not in path:
             return None
         if mode.probability < 1 and self.draws.random() >= mode.probability:
             return None

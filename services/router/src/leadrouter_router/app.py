@@ -125,7 +125,9 @@ def create_app(settings: Settings) -> FastAPI:
                 sessions=sessions,
                 deliverers=deliverers
                 | {
-                    CRM_KIND: CrmDeliverer(settings.crm, http, metrics=delivery_metrics),
+                    CRM_KIND: CrmDeliverer(
+                        settings.crm, http, metrics=delivery_metrics, sessions=sessions
+                    ),
                     KAFKA_KIND: KafkaDeliverer(producer, metrics=produced_metrics),
                 },
                 clock=_utc_now,

@@ -2,6 +2,7 @@
 
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.campaigns.models import CampaignRow
+from leadrouter_router.crm.budget import RateBudgetRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.learning.models import ModelAuditRow, ModelVersionRow
 from leadrouter_router.outcomes.models import CallbackRow
@@ -23,6 +24,7 @@ __all__ = [
     "ModelVersionRow",
     "OutboxRow",
     "PoolRotationRow",
+    "RateBudgetRow",
     "RejectionRow",
     "RoutingPolicyRow",
     "SalespersonRow",

@@ -18,6 +18,11 @@ class DatabaseSettings(BaseModel):
 
 class HubSpotSettings(BaseModel):
     base_url: str = "https://api.hubapi.com"
+    note_key_property: str = Field(
+        default="leadrouter_assignment_id",
+        description="A custom note property with unique values (hasUniqueValue) holding the "
+        "assignment id: notes are read by it, so a retry makes no second note.",
+    )
 
 
 class SalesforceSettings(BaseModel):
@@ -59,6 +64,19 @@ class CrmSettings(BaseModel):
     connect_timeout_s: float = Field(default=5.0, gt=0)
     pool_timeout_s: float = Field(default=5.0, gt=0, description="Wait for a free connection.")
     max_concurrency: int = Field(default=8, ge=1, description="Requests in flight at most.")
+    rate_per_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Requests per second for the whole CRM account, shared by every router "
+        "(a row in the database); None: the kind's default (HubSpot 9/s with a burst of 10, "
+        "within its 100 per rolling 10 s; Salesforce 20/s; generic: no budget).",
+    )
+    rate_burst: float | None = Field(default=None, ge=1, description="Bucket size; None: default.")
+    rate_max_wait_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="A call that would wait longer for the budget is not made: retried later.",
+    )
     hubspot: HubSpotSettings = HubSpotSettings()
     salesforce: SalesforceSettings = SalesforceSettings()
 

@@ -13,20 +13,21 @@ assignments it saw acknowledged lately, so that such a redelivery is not observe
 twice. A retry after a lost answer is observed once: the lost answer observed nothing.
 """
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import httpx
 import structlog
 from cachetools import LRUCache
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from leadrouter_router.crm.adapters import CrmAdapter, adapter_for
+from leadrouter_router.crm.adapters import CrmAdapter, Delivery, Result, adapter_for
+from leadrouter_router.crm.budget import Rate, RateBudget
+from leadrouter_router.crm.calls import CrmCalls
 from leadrouter_router.crm.metrics import DeliveryMetrics
 from leadrouter_router.platform.outbox import (
     OutboxMessage,
     PermanentDeliveryError,
-    RetryableDeliveryError,
 )
 from leadrouter_router.settings import CrmSettings
 from leadrouter_schemas import LeadAssigned, decode_as
@@ -42,8 +43,33 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def default_rate(settings: CrmSettings) -> Rate | None:
+    """The account's budget: the settings', else the kind's documented limit (docs/crm.md).
+    HubSpot allows 100 requests per rolling 10 s (Free/Starter; 190 on Professional and
+    Enterprise): 9/s with a burst of 10 never has more than 100 in any 10 s. Salesforce
+    documents no per-second limit, only a daily allocation: 20/s spreads a burst."""
+    per_s, burst = {"hubspot": (9.0, 10.0), "salesforce": (20.0, 20.0)}.get(
+        settings.kind, (None, None)
+    )
+    per_s = settings.rate_per_s or per_s
+    if per_s is None:
+        return None
+    return Rate(per_s=per_s, burst=settings.rate_burst or burst or per_s)
+
+
+def account_of(settings: CrmSettings) -> str:
+    """The budget's row: the CRM and the account's address, never the token."""
+    if settings.kind == "hubspot":
+        return f"hubspot {settings.hubspot.base_url}"
+    if settings.kind == "salesforce":
+        return f"salesforce {settings.salesforce.instance_url}"
+    return f"generic {settings.url}"
+
+
 class CrmDeliverer:
-    """The outbox's ``crm`` deliverer: bounded concurrency, one adapter, metrics."""
+    """The outbox's ``crm`` deliverer: batches of up to the adapter's ``max_batch``
+    (the relay's :class:`BatchDeliverer` contract), bounded concurrency, the account's
+    shared request budget when ``sessions`` are given, metrics."""
 
     def __init__(
         self,
@@ -53,36 +79,63 @@ class CrmDeliverer:
         metrics: DeliveryMetrics | None = None,
         adapter: CrmAdapter | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
-        self._client = client
         self._adapter = adapter or adapter_for(settings)
+        self.max_batch = self._adapter.max_batch
+        rate = default_rate(settings)
+        self.budget = (
+            RateBudget(
+                sessions,
+                account=account_of(settings),
+                rate=rate,
+                max_wait_s=settings.rate_max_wait_s,
+            )
+            if sessions is not None and rate is not None
+            else None
+        )
+        self.calls = CrmCalls(client, max_concurrency=settings.max_concurrency, budget=self.budget)
         self._metrics = metrics
         self._clock = clock
-        self._slots = asyncio.Semaphore(settings.max_concurrency)
         self._acknowledged: LRUCache[str, bool] = LRUCache(maxsize=REMEMBERED_ACKNOWLEDGEMENTS)
         if metrics is not None:
             metrics.webhook_to_crm.labels(crm=self._adapter.name)  # zeros before the first
 
     async def __call__(self, message: OutboxMessage) -> None:
-        try:
-            event = decode_as(message.payload.encode(), LeadAssigned)
-        except ValueError as error:
-            self._count("failed")
-            raise PermanentDeliveryError(f"not a lead.assigned event: {error}") from error
-        try:
-            async with self._slots:
-                await self._adapter.deliver(self._client, event, message)
-        except httpx.TransportError as error:
-            self._count("retried")
-            raise RetryableDeliveryError(f"CRM unreachable: {error!r}") from error
-        except RetryableDeliveryError:
-            self._count("retried")
-            raise
-        except PermanentDeliveryError:
-            self._count("failed")
-            raise
-        self._count("delivered")
-        self._first_acknowledgement(event, message)
+        [result] = await self.deliver_batch([message])
+        if result is not None:
+            raise result
+
+    async def deliver_batch(self, messages: Sequence[OutboxMessage]) -> list[Result]:
+        """One result per message, in order: None for delivered, else the
+        :class:`RetryableDeliveryError` or :class:`PermanentDeliveryError`."""
+        results: list[Result] = [None] * len(messages)
+        deliveries: list[Delivery] = []
+        positions: list[int] = []
+        for i, message in enumerate(messages):
+            try:
+                event = decode_as(message.payload.encode(), LeadAssigned)
+            except ValueError as error:
+                results[i] = PermanentDeliveryError(f"not a lead.assigned event: {error}")
+                continue
+            deliveries.append(Delivery(event, message))
+            positions.append(i)
+        for start in range(0, len(deliveries), self.max_batch):
+            chunk = deliveries[start : start + self.max_batch]
+            answers = await self._adapter.deliver_batch(self.calls, chunk)
+            for offset, answer in enumerate(answers):
+                results[positions[start + offset]] = answer
+        for result in results:
+            if result is None:
+                self._count("delivered")
+            elif isinstance(result, PermanentDeliveryError):
+                self._count("failed")
+            else:
+                self._count("retried")
+        for delivery, position in zip(deliveries, positions, strict=True):
+            if results[position] is None:
+                self._first_acknowledgement(delivery.event, delivery.message)
+        return results
 
     def _first_acknowledgement(self, event: LeadAssigned, message: OutboxMessage) -> None:
         assignment = message.idempotency_key

@@ -1,0 +1,31 @@
+"""the CRM account's request budget, one row per account, shared by every relay
+
+Revision ID: 0010
+Revises: 0008
+Create Date: 2026-12-02 15:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "crm_rate_budgets",
+        sa.Column("account", sa.String(length=500), nullable=False),
+        sa.Column("tokens", sa.Float(), nullable=False),
+        sa.Column("refilled_at", sa.Float(), nullable=False),
+        sa.Column("blocked_until", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("account"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("crm_rate_budgets")
