@@ -115,6 +115,11 @@ class PlatformAdapter:
     handshake: Handshake | None = None
 
 
+def ignoring(description: str) -> dict[int | str, dict[str, Any]]:
+    """The POST's answers when some deliveries are no lead: 200 ``Ignored`` as well."""
+    return {**RESPONSES_POST, 200: {"model": Ignored, "description": description}}
+
+
 def header(name: str, *, description: str | None = None, deprecated: bool | None = None) -> Any:
     """A credential sent as a header (``x_li_signature`` reads ``X-LI-Signature``)."""
     return inspect.Parameter(

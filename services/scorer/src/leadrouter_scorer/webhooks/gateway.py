@@ -36,9 +36,9 @@ from leadrouter_scorer.webhooks.problems import (
 )
 from leadrouter_scorer.webhooks.quarantine import (
     Delivery,
+    log_quarantined,
     not_a_payload,
-    quarantine_record,
-    reason_of,
+    quarantined,
     retryable,
 )
 from leadrouter_scorer.webhooks.ratelimit import TokenBucket, retry_after_header
@@ -289,20 +289,12 @@ class WebhookGateway:
     async def quarantine(
         self, delivery: Delivery, error: Exception, *, producer: Any, topics: IntakeTopics
     ) -> Quarantined:
-        reason = reason_of(error)
-        record = quarantine_record(
-            delivery, reason, quarantine_topic=topics.quarantine, raw_topic=topics.raw
+        reason, record = quarantined(
+            delivery, error, quarantine_topic=topics.quarantine, raw_topic=topics.raw
         )
         await self._publish(delivery.source, producer, [record])
         self.metrics.quarantined.labels(source=delivery.source).inc()
-        log.warning(
-            "webhook.quarantined",
-            source=delivery.source,
-            reason=reason.reason,
-            error_type=reason.error_type,
-            location=reason.location,
-            correlation_id=delivery.correlation_id,
-        )
+        log_quarantined("webhook.quarantined", delivery, reason)
         return Quarantined(
             reason=reason.reason,
             location=reason.location,

@@ -16,8 +16,8 @@ from leadrouter_scorer.webhooks.gateway import IntakeTopics, WebhookGateway
 from leadrouter_scorer.webhooks.quarantine import (
     NotADeliveryError,
     delivery_of,
-    quarantine_record,
-    reason_of,
+    log_quarantined,
+    quarantined,
     retryable,
 )
 from leadrouter_scorer.webhooks.schemas import Ignored
@@ -50,23 +50,15 @@ class MapRawDeliveries:
             except Exception as error:
                 if retryable(error):
                     raise
-                reason = reason_of(error)
-                out.append(
-                    quarantine_record(
-                        delivery,
-                        reason,
-                        quarantine_topic=self._topics.quarantine,
-                        raw_topic=self._topics.raw,
-                    )
+                reason, quarantine = quarantined(
+                    delivery,
+                    error,
+                    quarantine_topic=self._topics.quarantine,
+                    raw_topic=self._topics.raw,
                 )
+                out.append(quarantine)
                 outcomes.append((delivery.source, "quarantined"))
-                log.warning(
-                    "webhook.requarantined",
-                    source=delivery.source,
-                    reason=reason.reason,
-                    location=reason.location,
-                    correlation_id=delivery.correlation_id,
-                )
+                log_quarantined("webhook.requarantined", delivery, reason)
                 continue
             out.extend(planned.records())
             outcomes.append((delivery.source, "accepted"))

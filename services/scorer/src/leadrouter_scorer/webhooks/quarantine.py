@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import structlog
 from fastapi.exceptions import RequestValidationError
 
 from leadrouter_runtime import failures
@@ -134,3 +135,20 @@ def delivery_of(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> De
         correlation_id=found.get(HEADER_CORRELATION_ID) or body_digest(value or b""),
         received_at=received_at if received_at.tzinfo else received_at.replace(tzinfo=UTC),
     )
+
+
+def quarantined(
+    delivery: Delivery, error: Exception, *, quarantine_topic: str, raw_topic: str
+) -> tuple[Failure, OutboundRecord]:
+    """Why ``delivery`` cannot be mapped, and its record for the quarantine."""
+    reason = reason_of(error)
+    record = quarantine_record(
+        delivery, reason, quarantine_topic=quarantine_topic, raw_topic=raw_topic
+    )
+    return reason, record
+
+
+def log_quarantined(event: str, delivery: Delivery, reason: Failure) -> None:
+    why = {"reason": reason.reason, "error_type": reason.error_type, "location": reason.location}
+    log = structlog.get_logger(__name__)
+    log.warning(event, source=delivery.source, correlation_id=delivery.correlation_id, **why)

@@ -17,7 +17,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leadrouter_scorer.webhooks import adapters, signatures
-from leadrouter_scorer.webhooks.openapi import RESPONSES, RESPONSES_POST
+from leadrouter_scorer.webhooks.openapi import RESPONSES
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
@@ -217,7 +217,7 @@ ADAPTER = adapters.PlatformAdapter(
     ),
     map=submissions,
     credentials=(adapters.header("x_hub_signature_256"),),
-    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No lead in it"}},
+    responses=adapters.ignoring("No lead in it"),
     handshake=adapters.Handshake(
         endpoint=verify_facebook,
         summary="Meta's webhook verification: echo hub.challenge",

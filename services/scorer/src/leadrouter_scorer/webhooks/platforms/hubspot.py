@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 from leadrouter_scorer.webhooks import adapters, signatures
 from leadrouter_scorer.webhooks.config import WebhookSettings
-from leadrouter_scorer.webhooks.openapi import RESPONSES_POST
 from leadrouter_scorer.webhooks.platforms import hubspot_subscriptions
 from leadrouter_scorer.webhooks.platforms.hubspot_workflow import submission
 from leadrouter_scorer.webhooks.quarantine import Delivery
@@ -88,5 +87,5 @@ ADAPTER = adapters.PlatformAdapter(
         adapters.header("x_hubspot_signature_v3"),
         adapters.header("x_hubspot_request_timestamp"),
     ),
-    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No contact event"}},
+    responses=adapters.ignoring("No contact event"),
 )

@@ -23,7 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from leadrouter_scorer.webhooks import adapters, signatures
-from leadrouter_scorer.webhooks.openapi import RESPONSES, RESPONSES_POST
+from leadrouter_scorer.webhooks.openapi import RESPONSES
 from leadrouter_scorer.webhooks.platforms.common import (
     LeadDraft,
     Submission,
@@ -276,7 +276,7 @@ ADAPTER = adapters.PlatformAdapter(
     ),
     map=submissions,
     credentials=(adapters.header("x_li_signature"),),
-    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "No new lead"}},
+    responses=adapters.ignoring("No new lead"),
     handshake=adapters.Handshake(
         endpoint=verify_linkedin,
         summary="LinkedIn's webhook validation: answer the challengeCode",

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from fastapi import Request
 
 from leadrouter_scorer.webhooks import adapters
-from leadrouter_scorer.webhooks.openapi import RESPONSES, RESPONSES_POST
+from leadrouter_scorer.webhooks.openapi import RESPONSES
 from leadrouter_scorer.webhooks.platforms.common import LeadDraft, Submission, missing
 from leadrouter_scorer.webhooks.platforms.forms import form_fields
 from leadrouter_scorer.webhooks.quarantine import Delivery
@@ -103,7 +103,7 @@ ADAPTER = adapters.PlatformAdapter(
     verify=adapters.url_token("mailchimp"),
     map=submissions,
     credentials=(adapters.TOKEN,),
-    responses={**RESPONSES_POST, 200: {"model": Ignored, "description": "Not a subscribe"}},
+    responses=adapters.ignoring("Not a subscribe"),
     handshake=adapters.Handshake(
         endpoint=verify_mailchimp,
         summary="Mailchimp's check that the webhook URL exists",
