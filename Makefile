@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := uv
 PYTEST_ARGS ?=
 
-.PHONY: setup test-tools run test chaos lint format schemas kafka-fetch clean fuzz
+.PHONY: setup test-tools run test chaos lint format schemas kafka-fetch clean fuzz bench
 
 setup:
 	@$(UV) --version 2>/dev/null | grep -q " $(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
@@ -47,6 +47,20 @@ fuzz: setup
 CHAOS_ARGS ?=
 chaos: setup
 	$(UV) run --frozen python -m leadrouter_chaos --profile long $(CHAOS_ARGS)
+
+# Every benchmark side by side in one run (bench/suite.py): one table, printed and written
+# to docs/performance.md with the machine's cores, load and date, beside the figures of
+# the code before issue 15 (bench/results/). ROUNDS=5: interleaved rounds, medians kept
+# (3 by default, 1 with BENCH_QUICK=1, the short version). It uses the test servers
+# (broker 29092, PostgreSQL 55432), started here unless they run.
+ROUNDS ?=
+BENCH_QUICK ?=
+bench: setup
+	KAFKA_PORT=29092 bash deploy/kafka/kafka.sh start
+	PG_PORT=55432 PG_FAST=1 bash deploy/postgres/pg.sh start
+	BENCH_QUICK=$(BENCH_QUICK) $(UV) run --frozen python -m bench.suite $(if $(ROUNDS),--rounds $(ROUNDS)) \
+		--write docs/performance.md --json var/bench/latest.json \
+		--before bench/results/before-2f89a5e.json
 
 format:
 	$(UV) run --frozen ruff check --fix .
