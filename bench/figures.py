@@ -2,7 +2,7 @@
 
 import os
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -110,13 +110,36 @@ def comparison(before: Sequence[Figure], after: Sequence[Figure]) -> list[str]:
     return lines
 
 
-def to_json(figures: Iterable[Figure]) -> list[dict[str, Any]]:
-    return [asdict(f) for f in figures]
+@dataclass(frozen=True)
+class Run:
+    """A run's figures and what they were measured under (saved as JSON, so that a later
+    run can be shown beside it)."""
 
+    commit: str
+    when: str
+    machine: str
+    load_before: str
+    load_after: str
+    conditions: str
+    figures: list[Figure]
 
-def from_json(rows: Iterable[dict[str, Any]]) -> list[Figure]:
-    names = {f.name for f in fields(Figure)}
-    return [Figure(**{k: v for k, v in row.items() if k in names}) for row in rows]
+    def heading(self) -> str:
+        return (
+            f"Run {self.when} on commit `{self.commit}`, {self.machine}; load average "
+            f"(1, 5, 15 min) {self.load_before} before, {self.load_after} after; "
+            f"{self.conditions}."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "figures": [asdict(f) for f in self.figures]}
+
+    @classmethod
+    def from_json(cls, saved: dict[str, Any]) -> "Run":
+        names = {f.name for f in fields(Figure)}
+        figures = [
+            Figure(**{k: v for k, v in row.items() if k in names}) for row in saved["figures"]
+        ]
+        return cls(**{**saved, "figures": figures})
 
 
 def load_average() -> str:

@@ -15,7 +15,8 @@ the same run. ``--quick`` (``BENCH_QUICK=1``): small sizes, one round.
 With ``--write``, the table replaces the part of the page between the
 ``bench:start``/``bench:end`` markers (the rest of the page is left alone), with the
 machine's cores, the load average before and after, the date and the commit; with
-``--before``, a saved run's figures (``--json`` writes them) go beside it with ratios.
+``--before``, a saved run (``--json`` writes one) goes beside it: its table and the
+ratios of the two. ``--from-json`` shows (and writes) a saved run without measuring.
 """
 
 import argparse
@@ -25,7 +26,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,13 +34,12 @@ from pathlib import Path
 from bench.drain import drains
 from bench.figures import (
     Figure,
+    Run,
     comparison,
-    from_json,
     load_average,
     machine,
     median_of,
     table,
-    to_json,
 )
 from bench.pipeline import Sizes, pipeline
 from bench.stores import stores
@@ -98,36 +98,39 @@ def measure(
     return median_of(rounds)
 
 
-def section(
-    figures: Sequence[Figure],
-    *,
-    plan: Plan,
-    load_before: str,
-    load_after: str,
-    before: tuple[str, list[Figure]] | None,
-) -> list[str]:
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def conditions(plan: Plan) -> str:
+    return (
+        f"the median of {plan.rounds} interleaved round(s): drain {plan.drain:,} records, "
+        f"stores {plan.stores:,} leads, pipeline {plan.pipeline.idle} idle leads, "
+        f"{plan.pipeline.rate:.0f} leads/s offered for {plan.pipeline.rate_seconds:.0f} s, "
+        f"{plan.pipeline.saturation:,} leads at {plan.pipeline.in_flight} in flight"
+    )
+
+
+def section(latest: Run, before: Run | None) -> list[str]:
     lines = [
         START,
         "## The table (`make bench`)",
         "",
-        f"Run {when} on commit `{commit()}`, {machine()}; load average (1, 5, 15 min) "
-        f"{load_before} before, {load_after} after; the median of {plan.rounds} interleaved "
-        f"round(s): drain {plan.drain:,} records, stores {plan.stores:,} leads, pipeline "
-        f"{plan.pipeline.idle} idle leads, {plan.pipeline.rate:.0f} leads/s offered for "
-        f"{plan.pipeline.rate_seconds:.0f} s, {plan.pipeline.saturation:,} leads at "
-        f"{plan.pipeline.in_flight} in flight. Broker and database on the same machine, "
-        "shared with other work: compare ratios and CPU-seconds, not absolute rates.",
+        latest.heading() + " Broker and database on the same machine, shared with other "
+        "work: compare ratios and CPU-seconds, not absolute rates.",
         "",
-        *table(figures),
+        *table(latest.figures),
         "",
     ]
     if before is not None:
-        label, old = before
         lines += [
-            f"### Before and after ({label} → `{commit()}`)",
+            f"### Before and after (`{before.commit}` → `{latest.commit}`)",
             "",
-            *comparison(old, figures),
+            "Better by: a rate after / before, a latency before / after (p99).",
+            "",
+            *comparison(before.figures, latest.figures),
+            "",
+            f"### Before issue 15 (`{before.commit}`)",
+            "",
+            before.heading(),
+            "",
+            *table(before.figures),
             "",
         ]
     lines.append(END)
@@ -158,6 +161,9 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="the docs page to put the table in")
     parser.add_argument("--json", type=Path, help="save the figures (for a later --before)")
     parser.add_argument("--before", type=Path, help="a saved run to compare with")
+    parser.add_argument(
+        "--from-json", type=Path, help="show (and --write) a saved run instead of measuring"
+    )
     parser.add_argument("--logs", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args()
     plan = TINY if args.tiny else QUICK if args.quick else FULL
@@ -168,28 +174,31 @@ def main() -> None:
     def say(line: str) -> None:
         print(line, flush=True)
 
-    load_before = load_average()
-    say(f"make bench: {machine()}, load {load_before}, commit {commit()}, {plan}")
-    figures = measure(plan, args.bootstrap, args.postgres, args.logs, say)
-    load_after = load_average()
+    if args.from_json:
+        latest = Run.from_json(json.loads(args.from_json.read_text()))
+    else:
+        load_before = load_average()
+        say(f"make bench: {machine()}, load {load_before}, commit {commit()}, {plan}")
+        figures = measure(plan, args.bootstrap, args.postgres, args.logs, say)
+        latest = Run(
+            commit=commit(),
+            when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            machine=machine(),
+            load_before=load_before,
+            load_after=load_average(),
+            conditions=conditions(plan),
+            figures=figures,
+        )
     before = None
     if args.before and args.before.exists():
-        saved = json.loads(args.before.read_text())
-        before = (saved["label"], from_json(saved["figures"]))
-    lines = section(
-        figures, plan=plan, load_before=load_before, load_after=load_after, before=before
-    )
+        before = Run.from_json(json.loads(args.before.read_text()))
+    lines = section(latest, before)
     say("")
     for line in lines[1:-1]:
         say(line)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        saved_run = {
-            "label": f"`{commit()}` {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-            f"load {load_before} / {load_after}",
-            "figures": to_json(figures),
-        }
-        args.json.write_text(json.dumps(saved_run, indent=1) + "\n")
+        args.json.write_text(json.dumps(latest.to_json(), indent=1) + "\n")
     if args.write:
         write(args.write, lines)
         say(f"written to {args.write}")
