@@ -80,6 +80,24 @@ def campaign(campaign_id: str = "spring-demo", **changes: object) -> Campaign:
     return base.model_copy(update=changes)
 
 
+def assigned(email: str = "ada@example.com", correlation_id: str = "corr-1") -> LeadAssigned:
+    """A lead's assignment as the router announces it (to the CRM, on leads.assigned)."""
+    return LeadAssigned(
+        data=LeadAssignedData(
+            lead_id=uuid.uuid4(),
+            lead_key=f"email:{email}",
+            lead=lead(email),
+            assignment_id=uuid.uuid4(),
+            campaign_id="spring-demo",
+            salesperson=Salesperson(id=uuid.uuid4(), name="María López", email="maria@example.com"),
+            score=score(),
+            reason="round robin",
+            assigned_at=NOW,
+        ),
+        **envelope(correlation_id),
+    )
+
+
 def campaign_configured(configured: Campaign) -> CampaignConfigured:
     return CampaignConfigured(
         data=CampaignConfiguredData(campaign=configured), **envelope(f"campaign-{uuid.uuid4()}")

@@ -30,8 +30,10 @@ from leadrouter_router.ops.topics import OpsKafka, TopicActivity
 from leadrouter_router.outcomes.endpoints import router as outcomes_router
 from leadrouter_router.outcomes.metrics import OutcomeMetrics
 from leadrouter_router.platform.auth import ApiKeys
+from leadrouter_router.platform.circuit import CircuitPolicy
 from leadrouter_router.platform.db import create_engine, migrate, ping, session_factory
 from leadrouter_router.platform.kafka_delivery import KAFKA_KIND, KafkaDeliverer
+from leadrouter_router.platform.metrics import OutboxMetrics
 from leadrouter_router.platform.outbox import Deliverer, OutboxRelay
 from leadrouter_router.rejections.handlers import rejections_consumer, rejections_group
 from leadrouter_router.replay.endpoints import router as replay_router
@@ -85,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     metrics = RoutingMetrics(registry)
     outcome_metrics = OutcomeMetrics(registry)
     delivery_metrics = DeliveryMetrics(registry)
+    outbox_metrics = OutboxMetrics(registry)
     produced_metrics = ProducerMetrics(registry, "router")
     consumer_metrics = ConsumerMetrics(registry, "router", produced=produced_metrics)
     lag = lag_gauge(registry, "router")
@@ -140,6 +143,11 @@ def create_app(settings: Settings) -> FastAPI:
                 # topic reader gets the whole story.
                 superseding_kinds={CRM_KIND},
                 on_backlog=delivery_metrics.observe_backlog,
+                circuit=CircuitPolicy(
+                    failure_threshold=settings.outbox.circuit_failures,
+                    probe_interval_s=settings.outbox.circuit_probe_interval_s,
+                ),
+                on_circuit=outbox_metrics.circuit_changed,
             )
             relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
             stack.push_async_callback(_cancel, relay_task)

@@ -94,6 +94,14 @@ class OutboxSettings(BaseModel):
     lease_s: float = Field(default=60.0, gt=0, description="A claimed message is retried after.")
     backoff_base_s: float = Field(default=0.5, gt=0)
     backoff_max_s: float = Field(default=300.0, gt=0)
+    circuit_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Retryable failures in a row that open a destination's circuit.",
+    )
+    circuit_probe_interval_s: float = Field(
+        default=1.0, gt=0, description="While a circuit is open, one probe this often (jittered)."
+    )
 
 
 class RoutingSettings(BaseModel):

@@ -15,13 +15,12 @@ See docs/decisions/0502-outbox-order-by-key.md.
 """
 
 import asyncio
-import contextlib
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import structlog
 from sqlalchemy import (
@@ -33,9 +32,12 @@ from sqlalchemy import (
     String,
     Text,
     Update,
+    and_,
+    case,
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     update,
@@ -43,7 +45,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
+from leadrouter_router.platform.circuit import ChangeObserver, CircuitPolicy, Circuits, Destination
 from leadrouter_router.platform.db import Base
+from leadrouter_runtime.periodic import Next, PeriodicMetrics, PeriodicTask
 
 log = structlog.get_logger(__name__)
 
@@ -286,7 +290,35 @@ def backoff_s(attempts: int, *, base_s: float, max_s: float) -> float:
     return max(base_s / 2, random.uniform(0, ceiling))  # noqa: S311  (jitter, not secrecy)
 
 
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One call to a deliverer: one message, or a chunk of one destination."""
+
+    messages: list[OutboxMessage]
+    probe: bool = False
+
+    @property
+    def destination(self) -> Destination:
+        return (self.messages[0].kind, self.messages[0].destination)
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    """What a recording writes: the rows ended as delivered, ended as failed, and
+    retried (with their errors and next attempts), each under the lease claimed."""
+
+    delivered: list[OutboxMessage]
+    failed: list[tuple[OutboxMessage, str]]  # the error
+    retried: list[tuple[OutboxMessage, str, datetime]]  # the error, the next attempt
+
+
 class OutboxRelay:
+    """Claims due stream heads and delivers them, keeping at most ``batch_size`` in
+    flight: each call's results are recorded as soon as it ends (with the other calls
+    that ended meanwhile, in one transaction), and the next claim does not wait for
+    the slowest call. Claiming and recording each take a fixed number of statements
+    whatever the number of messages (multi-row ``UPDATE ... RETURNING``)."""
+
     def __init__(
         self,
         *,
@@ -300,6 +332,9 @@ class OutboxRelay:
         backoff_max_s: float,
         superseding_kinds: Collection[str] = (),
         on_backlog: BacklogObserver | None = None,
+        circuit: CircuitPolicy | None = None,
+        on_circuit: ChangeObserver | None = None,
+        periodic_metrics: PeriodicMetrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._deliverers = deliverers
@@ -313,27 +348,55 @@ class OutboxRelay:
         self._backoff_base_s = backoff_base_s
         self._backoff_max_s = backoff_max_s
         self._superseding_kinds = frozenset(superseding_kinds)
-        self._wakeup = asyncio.Event()
         self._on_backlog = on_backlog
+        self.circuits = Circuits(policy=circuit or CircuitPolicy(), on_change=on_circuit)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight_messages = 0
+        self._ended: list[tuple[_Unit, list[BaseException | None]]] = []
+        self._recording = False
+        self._closed: set[Destination] = set()  # circuits closed since the last recording
+        self._backlog_observed_at = float("-inf")
+        self._probe_wake: asyncio.TimerHandle | None = None
+        self._loop = PeriodicTask(
+            "outbox-relay", self._cycle, interval_s=poll_interval_s, metrics=periodic_metrics
+        )
 
     def wake(self) -> None:
         """New messages were committed: deliver now rather than at the next poll."""
-        self._wakeup.set()
+        self._loop.wake()
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to return after the cycle under way."""
+        self._loop.stop()
 
     async def run(self) -> None:
-        while True:
-            try:
-                claimed = await self.deliver_due()
-                await self.observe_backlog()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox.relay_failed")
-                claimed = 0
-            if claimed == 0:  # else the next of each stream may be due already
-                self._wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval_s)
+        """Claim and start deliveries in cycles until stopped (or cancelled); results
+        are recorded as the calls end. What is in flight at the end is delivered again
+        after its lease (at least once)."""
+        try:
+            await self._loop.run()
+        finally:
+            for task in self._in_flight:
+                task.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _cycle(self) -> Next | None:
+        started = await self.start_due()
+        await self._observe_backlog_now_and_then()
+        probe_in = self.circuits.seconds_to_next_probe()
+        if probe_in is not None:
+            if self._probe_wake is not None:
+                self._probe_wake.cancel()
+            self._probe_wake = asyncio.get_running_loop().call_later(probe_in, self.wake)
+        # More may be due already (the next of each stream); else a commit, a recorded
+        # result (successors, room in flight) or a probe wakes the loop.
+        return Next.NOW if started and self._in_flight_messages < self._batch_size else None
+
+    async def _observe_backlog_now_and_then(self) -> None:
+        moment = asyncio.get_running_loop().time()
+        if moment - self._backlog_observed_at >= self._poll_interval_s:
+            self._backlog_observed_at = moment
+            await self.observe_backlog()
 
     async def observe_backlog(self) -> None:
         """Tell the observer (the metrics) what is still pending, by kind."""
@@ -343,133 +406,323 @@ class OutboxRelay:
             self._on_backlog(await backlog(session, now=self._clock()))
 
     async def deliver_due(self) -> int:
-        """Claim the head of each stream that is due, deliver them, record each result."""
-        messages = await self._claim()
-        if not messages:
-            return 0
-        units = self._units(messages)
-        results = await asyncio.gather(*(self._attempt(unit) for unit in units))
-        await self._record([m for unit in units for m in unit], [r for rs in results for r in rs])
-        return len(messages)
+        """One round: claim what is due, deliver it, record every result; the number
+        of messages claimed."""
+        started = await self.start_due()
+        await asyncio.gather(*self._in_flight)
+        return started
 
-    def _units(self, messages: Sequence[OutboxMessage]) -> list[list[OutboxMessage]]:
+    async def start_due(self) -> int:
+        """Claim the due heads (and one probe per open circuit whose probe is due) up to
+        the room left in flight, and start delivering them; the number claimed."""
+        room = self._batch_size - self._in_flight_messages
+        if room <= 0:
+            return 0
+        units = self._units(await self._claim(room, skip=self.circuits.open_destinations()))
+        for destination in self.circuits.probes_due():
+            claimed = await self._claim(1, only=destination)
+            if claimed:
+                units.append(_Unit(claimed, probe=True))
+            else:
+                self.circuits.probed(destination)
+        for unit in units:
+            self._in_flight_messages += len(unit.messages)
+            task = asyncio.create_task(self._deliver(unit))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return sum(len(unit.messages) for unit in units)
+
+    def _units(self, messages: Sequence[OutboxMessage]) -> list[_Unit]:
         """One call each: chunks of one destination for a batch deliverer, else singles."""
-        units: list[list[OutboxMessage]] = []
-        chunks: dict[tuple[str, str], list[OutboxMessage]] = {}
+        units: list[_Unit] = []
+        chunks: dict[Destination, list[OutboxMessage]] = {}
         for message in messages:
             deliverer = self._deliverers[message.kind]
             if not isinstance(deliverer, BatchDeliverer):
-                units.append([message])
+                units.append(_Unit([message]))
                 continue
             chunk = chunks.setdefault((message.kind, message.destination), [])
             chunk.append(message)
             if len(chunk) >= max(1, deliverer.max_batch):
-                units.append(chunk)
+                units.append(_Unit(chunk))
                 chunks[(message.kind, message.destination)] = []
-        units.extend(chunk for chunk in chunks.values() if chunk)
+        units.extend(_Unit(chunk) for chunk in chunks.values() if chunk)
         return units
 
-    async def _attempt(self, unit: list[OutboxMessage]) -> list[BaseException | None]:
+    async def _deliver(self, unit: _Unit) -> None:
+        results = await self._attempt(unit.messages)
+        self._count_in_circuit(unit.destination, results)
+        self._ended.append((unit, results))  # not before the await: a recording swaps the list
+        self._in_flight_messages -= len(unit.messages)
+        if self._recording:
+            return  # the recording under way takes these results next
+        self._recording = True
+        try:
+            while self._ended:
+                await self._record_ended()
+        except Exception:
+            # Unrecorded results are retried after their lease (at least once).
+            log.exception("outbox.record_failed")
+        finally:
+            self._recording = False
+
+    async def _attempt(self, messages: list[OutboxMessage]) -> list[BaseException | None]:
         """The result of each message of one call; an exception of the call is all of theirs."""
-        deliverer = self._deliverers[unit[0].kind]
+        deliverer = self._deliverers[messages[0].kind]
         try:
             async with asyncio.timeout(self._attempt_timeout_s):
                 if isinstance(deliverer, BatchDeliverer):
-                    results = await deliverer.deliver_batch(unit)
-                    if len(results) != len(unit):
+                    results = await deliverer.deliver_batch(messages)
+                    if len(results) != len(messages):
                         raise RetryableDeliveryError(
-                            f"{len(results)} results for a batch of {len(unit)}"
+                            f"{len(results)} results for a batch of {len(messages)}"
                         )
                     return list(results)
-                await deliverer(unit[0])
+                await deliverer(messages[0])
                 return [None]
         except Exception as error:  # recorded as the message's result, retried or ended
-            return [error] * len(unit)
+            return [error] * len(messages)
 
-    async def _claim(self) -> list[OutboxMessage]:
+    async def _record_ended(self) -> None:
+        """Record every result that ended since the last recording, in one transaction."""
+        ended, self._ended = self._ended, []
+        if not ended:
+            return
+        closed, self._closed = self._closed, set()
+        now = self._clock()
+        schedule = self._schedule(ended, now=now)
+        async with self._sessions.begin() as session:
+            recorded = await _write(session, schedule, now=now)
+            for kind, destination in closed:
+                # The receiver is back: what waited for it is due now, not at the end
+                # of the back-off each message had before the circuit opened.
+                await session.execute(_due_again(kind, destination, now))
+        for unit, _ in ended:
+            if unit.probe:
+                self.circuits.probed(unit.destination)
+        lost = {m.id for unit, _ in ended for m in unit.messages} - recorded
+        for message_id in lost:
+            # The lease ran out and another relay holds the message now: its result
+            # is the one to record.
+            log.warning("outbox.lease_lost", id=str(message_id))
+        self.wake()  # the successors of what was recorded may be due, and there is room
+
+    def _count_in_circuit(
+        self, destination: Destination, results: list[BaseException | None]
+    ) -> None:
+        """At once, not when recorded: the next claim already skips an open circuit."""
+        for result in results:
+            if result is None or isinstance(result, PermanentDeliveryError):  # it answered
+                if self.circuits.succeeded(destination):
+                    self._closed.add(destination)
+            elif not _rate_signal(result):
+                self.circuits.failed(destination)
+
+    def _schedule(
+        self, ended: list[tuple[_Unit, list[BaseException | None]]], *, now: datetime
+    ) -> _Schedule:
+        schedule = _Schedule(delivered=[], failed=[], retried=[])
+        for unit, results in ended:
+            gated = self.circuits.is_open(unit.destination)
+            for message, result in zip(unit.messages, results, strict=True):
+                if result is None:
+                    schedule.delivered.append(message)
+                elif isinstance(result, PermanentDeliveryError):
+                    schedule.failed.append((message, self._failed(message, result)))
+                else:
+                    gated_now = gated and not _rate_signal(result)
+                    error, due = self._retried(message, result, now, gated=gated_now)
+                    schedule.retried.append((message, error, due))
+        return schedule
+
+    def _failed(self, message: OutboxMessage, result: PermanentDeliveryError) -> str:
+        error = _error_text(result)
+        log.error(
+            "outbox.failed",
+            id=str(message.id),
+            kind=message.kind,
+            error=error,
+            correlation_id=message.headers.get("correlation-id"),
+        )
+        return error
+
+    def _retried(
+        self, message: OutboxMessage, result: BaseException, now: datetime, *, gated: bool
+    ) -> tuple[str, datetime]:
+        if isinstance(result, TimeoutError):
+            result = RetryableDeliveryError(f"no answer within {self._attempt_timeout_s:g} s")
+        error = _error_text(result)
+        if gated:
+            # Its circuit is open: the message waits for the probe, not for a back-off.
+            return error, now
+        delay = backoff_s(message.attempts, base_s=self._backoff_base_s, max_s=self._backoff_max_s)
+        if isinstance(result, RetryableDeliveryError) and result.retry_after_s is not None:
+            delay = max(delay, result.retry_after_s)
+        log.warning(
+            "outbox.retry_scheduled",
+            id=str(message.id),
+            kind=message.kind,
+            attempts=message.attempts,
+            delay_s=round(delay, 2),
+            error=error,
+            correlation_id=message.headers.get("correlation-id"),
+        )
+        return error, now + timedelta(seconds=delay)
+
+    async def _claim(
+        self,
+        limit: int,
+        *,
+        skip: Collection[Destination] = (),
+        only: Destination | None = None,
+    ) -> list[OutboxMessage]:
+        """Lease up to ``limit`` due heads, oldest first: one ``UPDATE ... RETURNING``
+        (after the one that ends superseded heads)."""
         now = self._clock()
         leased_until = now + self._lease
+        heads = select(OutboxRow.id).where(_heads_due(now)).order_by(OutboxRow.seq).limit(limit)
+        if only is not None:
+            heads = heads.where(OutboxRow.kind == only[0], OutboxRow.destination == only[1])
+        if skip:
+            heads = heads.where(
+                ~or_(*(and_(OutboxRow.kind == k, OutboxRow.destination == d) for k, d in skip))
+            )
         async with self._sessions.begin() as session:
             # A write first: besides ending superseded heads, on SQLite it takes the
             # database's write lock, so that claims of relays in other processes
             # follow one another instead of reading the same heads.
             await session.execute(_superseded_heads(self._superseding_kinds, now))
             rows = (
-                await session.scalars(
-                    select(OutboxRow)
-                    .where(_heads_due(now))
-                    .order_by(OutboxRow.seq)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
+                await session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(heads.with_for_update(skip_locked=True)))
+                    # The attempt counts from now: a call cut off by a crash is one the
+                    # receiver may have seen (the deliveries view shows it).
+                    .values(
+                        attempts=OutboxRow.attempts + 1,
+                        leased_until=leased_until,
+                        next_attempt_at=leased_until,
+                    )
+                    .returning(*_MESSAGE_COLUMNS)
+                    .execution_options(synchronize_session=False)
                 )
             ).all()
-            for row in rows:
-                # The attempt counts from now: a call cut off by a crash is one the
-                # receiver may have seen (the deliveries view shows it).
-                row.attempts += 1
-                row.leased_until = row.next_attempt_at = leased_until
-            return [
-                OutboxMessage(
-                    id=row.id,
-                    kind=row.kind,
-                    destination=row.destination,
-                    key=row.key,
-                    payload=row.payload,
-                    headers=dict(row.headers),
-                    idempotency_key=row.idempotency_key,
-                    attempts=row.attempts,
-                    leased_until=leased_until,
-                )
-                for row in rows
-            ]
-
-    async def _record(
-        self, messages: list[OutboxMessage], results: list[BaseException | None]
-    ) -> None:
-        now = self._clock()
-        async with self._sessions.begin() as session:
-            for message, result in zip(messages, results, strict=True):
-                row = await session.get_one(OutboxRow, message.id)
-                if row.leased_until != message.leased_until:
-                    # The lease ran out and another relay holds the message now: its
-                    # result is the one to record.
-                    log.warning("outbox.lease_lost", id=str(row.id), kind=row.kind)
-                    continue
-                row.leased_until = None
-                if result is None:
-                    row.status, row.delivered_at, row.last_error = DELIVERED, now, None
-                    continue
-                self._record_failure(row, message, result, now=now)
-
-    def _record_failure(
-        self, row: OutboxRow, message: OutboxMessage, result: BaseException, *, now: datetime
-    ) -> None:
-        if isinstance(result, TimeoutError):
-            result = RetryableDeliveryError(f"no answer within {self._attempt_timeout_s:g} s")
-        row.last_error = f"{type(result).__name__}: {result}"[:2000]
-        if isinstance(result, PermanentDeliveryError):
-            row.status = FAILED
-            log.error(
-                "outbox.failed",
-                id=str(row.id),
+        return [
+            OutboxMessage(
+                id=row.id,
                 kind=row.kind,
-                error=row.last_error,
-                correlation_id=message.headers.get("correlation-id"),
+                destination=row.destination,
+                key=row.key,
+                payload=row.payload,
+                headers=dict(row.headers),
+                idempotency_key=row.idempotency_key,
+                attempts=row.attempts,
+                leased_until=leased_until,
             )
-            return
-        delay = backoff_s(row.attempts, base_s=self._backoff_base_s, max_s=self._backoff_max_s)
-        if isinstance(result, RetryableDeliveryError) and result.retry_after_s is not None:
-            delay = max(delay, result.retry_after_s)
-        row.next_attempt_at = now + timedelta(seconds=delay)
-        log.warning(
-            "outbox.retry_scheduled",
-            id=str(row.id),
-            kind=row.kind,
-            attempts=row.attempts,
-            delay_s=round(delay, 2),
-            error=row.last_error,
-            correlation_id=message.headers.get("correlation-id"),
+            for row in sorted(rows, key=lambda row: row.seq)
+        ]
+
+
+_MESSAGE_COLUMNS = (
+    OutboxRow.id,
+    OutboxRow.seq,
+    OutboxRow.kind,
+    OutboxRow.destination,
+    OutboxRow.key,
+    OutboxRow.payload,
+    OutboxRow.headers,
+    OutboxRow.idempotency_key,
+    OutboxRow.attempts,
+)
+
+
+def _rate_signal(result: BaseException | None) -> bool:
+    return isinstance(result, RetryableDeliveryError) and result.rate_limited
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _leased(messages: Iterable[OutboxMessage]) -> ColumnElement[bool]:
+    """These rows, each still under the lease it was claimed with (else another relay
+    holds it now and its result is the one to record)."""
+    by_lease: dict[datetime | None, list[uuid.UUID]] = {}
+    for message in messages:
+        by_lease.setdefault(message.leased_until, []).append(message.id)
+    return or_(
+        *(
+            and_(OutboxRow.id.in_(ids), OutboxRow.leased_until == lease)
+            for lease, ids in by_lease.items()
         )
+    )
+
+
+def _per_row(values: Mapping[uuid.UUID, object], column: Any) -> ColumnElement[Any]:
+    """One value per row in one statement: ``CASE id WHEN ... THEN ... END``."""
+    return case(
+        {message_id: literal(value, column.type) for message_id, value in values.items()},
+        value=OutboxRow.id,
+        else_=column,
+    )
+
+
+async def _write(session: AsyncSession, schedule: _Schedule, *, now: datetime) -> set[uuid.UUID]:
+    """At most three statements, whatever the number of messages; the ids recorded."""
+    statements: list[Update] = []
+    if schedule.delivered:
+        statements.append(
+            update(OutboxRow)
+            .where(_leased(schedule.delivered))
+            .values(status=DELIVERED, delivered_at=now, last_error=None, leased_until=None)
+        )
+    if schedule.failed:
+        statements.append(
+            update(OutboxRow)
+            .where(_leased(m for m, _ in schedule.failed))
+            .values(
+                status=FAILED,
+                leased_until=None,
+                last_error=_per_row({m.id: e for m, e in schedule.failed}, OutboxRow.last_error),
+            )
+        )
+    if schedule.retried:
+        statements.append(
+            update(OutboxRow)
+            .where(_leased(m for m, _, _ in schedule.retried))
+            .values(
+                leased_until=None,
+                last_error=_per_row(
+                    {m.id: e for m, e, _ in schedule.retried}, OutboxRow.last_error
+                ),
+                next_attempt_at=_per_row(
+                    {m.id: due for m, _, due in schedule.retried}, OutboxRow.next_attempt_at
+                ),
+            )
+        )
+    recorded: set[uuid.UUID] = set()
+    for statement in statements:
+        result = await session.execute(
+            statement.returning(OutboxRow.id).execution_options(synchronize_session=False)
+        )
+        recorded.update(result.scalars())
+    return recorded
+
+
+def _due_again(kind: str, destination: str, now: datetime) -> Update:
+    """The destination's waiting messages due now (its circuit just closed)."""
+    return (
+        update(OutboxRow)
+        .where(
+            OutboxRow.kind == kind,
+            OutboxRow.destination == destination,
+            OutboxRow.status == PENDING,
+            OutboxRow.next_attempt_at > now,
+            _not_held(now),
+        )
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def pending_message(
