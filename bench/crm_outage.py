@@ -35,8 +35,8 @@ from sqlalchemy import event
 
 from bench.router_throughput import drop_postgres, fresh_postgres
 from leadrouter_router import models  # noqa: F401  (the complete metadata)
+from leadrouter_router.crm import CRM_KIND
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
-from leadrouter_router.leads.service import CRM_KIND
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
 from leadrouter_router.platform.outbox import OutboxRelay, enqueue
 from leadrouter_router.settings import CrmSettings, OutboxSettings

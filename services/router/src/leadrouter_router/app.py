@@ -148,6 +148,7 @@ def create_app(settings: Settings) -> FastAPI:
                     probe_interval_s=settings.outbox.circuit_probe_interval_s,
                 ),
                 on_circuit=outbox_metrics.circuit_changed,
+                periodic_metrics=periodic_metrics,
             )
             relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
             stack.push_async_callback(_cancel, relay_task)
