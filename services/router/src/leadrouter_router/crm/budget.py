@@ -75,7 +75,6 @@ class RateBudget:
         # One take at a time per process: the others of this process queue here rather
         # than on the database's lock.
         self._local = asyncio.Lock()
-        self.waited_s = 0.0  # seconds spent waiting for tokens (for the benchmark)
 
     async def acquire(self) -> None:
         """Take one request's token, waiting up to ``max_wait_s`` for it."""
@@ -92,7 +91,6 @@ class RateBudget:
                 )
             await asyncio.sleep(wait)  # pacing to the CRM's rate, not synchronisation
             waited += wait
-            self.waited_s += wait
 
     async def observe(self, signal: RateSignal) -> None:
         if signal.remaining is None and signal.blocked_for_s is None:

@@ -19,7 +19,6 @@ class CrmCalls:
         self._client = client
         self._slots = asyncio.Semaphore(max_concurrency)
         self._budget = budget
-        self.made = 0  # requests sent (for the benchmark)
 
     async def request(
         self,
@@ -35,7 +34,6 @@ class CrmCalls:
             await self._budget.acquire()
         try:
             async with self._slots:
-                self.made += 1
                 response = await self._client.request(
                     method, url, json=json, content=content, params=params, headers=headers
                 )
