@@ -10,8 +10,9 @@ HubSpot, "API usage guidelines and limits"
   (250,000 / 650,000 / 1,000,000);
 - the CRM search endpoints apart, per token: 4 requests/s in "CRM Search API rate limit
   increase" (https://developers.hubspot.com/changelog/crm-search-api-rate-limit-increase),
-  5/s in the search guide's "Limitations" today (https://developers.hubspot.com/docs/api/crm/search);
-  the simulator's default is 5, settable;
+  5/s as integrators quote it today (e.g. PipedreamHQ/pipedream#18215; the search
+  guide, https://developers.hubspot.com/docs/api/crm/search, is the reference, not in
+  our sources); the simulator's default is 5, settable;
 - over a limit: 429 with ``{"status": "error", "message": "You have reached your
   ten_secondly_rolling limit.", "errorType": "RATE_LIMIT", "correlationId": ...,
   "policyName": "TEN_SECONDLY_ROLLING", "requestId": ...}`` (the daily one says
