@@ -9,7 +9,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypedDict
 
 from fastapi import Header, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -164,17 +164,23 @@ def require(valid: bool, source: str, secrets: Sequence[SecretStr]) -> None:
         raise Unauthorized(f"The {source} signature is missing or does not match.")
 
 
-def body_signature(
+class SignedBody(TypedDict):
+    verify: Verify
+    credentials: Sequence[inspect.Parameter]
+
+
+def signed_body(
     source: str, credential: str, valid: Callable[[str | None, bytes, Sequence[SecretStr]], bool]
-) -> Verify:
-    """Verification by an HMAC of the body in the header ``credential`` (fail closed)."""
+) -> SignedBody:
+    """``verify`` and ``credentials`` of a platform that signs the body with an HMAC in
+    the header ``credential`` (fail closed): ``PlatformAdapter(..., **signed_body(...))``."""
 
     def verify(inbound: Inbound, settings: WebhookSettings) -> Verified:
         secrets = secrets_of(source, inbound, settings)
         require(valid(inbound.credentials.get(credential), inbound.body, secrets), source, secrets)
         return Verified(inbound.body)
 
-    return verify
+    return {"verify": verify, "credentials": (header(credential),)}
 
 
 def check_token(token: str | None, secrets: Sequence[SecretStr]) -> None:

@@ -212,11 +212,10 @@ ADAPTER = adapters.PlatformAdapter(
     description="Signed with `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>` "
     "(the app secret); each lead's answers are read from the Graph API. 503 when the "
     "Graph API fails: nothing is stored and Meta sends the notification again.",
-    verify=adapters.body_signature(
+    map=submissions,
+    **adapters.signed_body(
         "facebook", "x_hub_signature_256", signatures.hex_sha256_signature_valid
     ),
-    map=submissions,
-    credentials=(adapters.header("x_hub_signature_256"),),
     responses=adapters.ignoring("No lead in it"),
     handshake=adapters.Handshake(
         endpoint=verify_facebook,

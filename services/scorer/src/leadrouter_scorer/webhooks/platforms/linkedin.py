@@ -271,11 +271,8 @@ ADAPTER = adapters.PlatformAdapter(
     "secret); the lead's answers are read from LinkedIn's API "
     "(`/rest/leadFormResponses/{id}`, `/rest/leadForms/{id}`). `leadAction: DELETED` is "
     "acknowledged with 200 and ignored. 503 when LinkedIn's API fails: nothing is stored.",
-    verify=adapters.body_signature(
-        "linkedin", "x_li_signature", signatures.linkedin_signature_valid
-    ),
     map=submissions,
-    credentials=(adapters.header("x_li_signature"),),
+    **adapters.signed_body("linkedin", "x_li_signature", signatures.linkedin_signature_valid),
     responses=adapters.ignoring("No new lead"),
     handshake=adapters.Handshake(
         endpoint=verify_linkedin,

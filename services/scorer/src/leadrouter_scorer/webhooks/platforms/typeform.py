@@ -173,9 +173,6 @@ ADAPTER = adapters.PlatformAdapter(
     media_types=adapters.JSON,
     summary="Receive a Typeform form_response",
     description="Signed with `Typeform-Signature: sha256=<base64 HMAC-SHA256 of the body>`.",
-    verify=adapters.body_signature(
-        "typeform", "typeform_signature", signatures.typeform_signature_valid
-    ),
     map=adapters.one_per_body(submission),
-    credentials=(adapters.header("typeform_signature"),),
+    **adapters.signed_body("typeform", "typeform_signature", signatures.typeform_signature_valid),
 )
