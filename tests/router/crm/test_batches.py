@@ -2,12 +2,14 @@
 (deploy/crm-simulator, limits.py): batch sizes, a 429's Retry-After, a retried batch
 whose answer was lost, and one request budget shared by two relays."""
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_crm_simulator.crms import CrmState
@@ -15,8 +17,16 @@ from leadrouter_crm_simulator.limits import Limits
 from leadrouter_router.crm.budget import Rate, RateBudget, RateBudgetRow
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
 from leadrouter_router.platform.db import create_engine, session_factory
-from leadrouter_router.platform.outbox import RetryableDeliveryError
+from leadrouter_router.platform.outbox import (
+    DELIVERED,
+    OutboxRelay,
+    OutboxRow,
+    RetryableDeliveryError,
+    enqueue_all,
+    pending_message,
+)
 from leadrouter_router.settings import CrmSettings, HubSpotSettings, SalesforceSettings
+from leadrouter_schemas import encode
 from tests.router.crm.support import event, message
 from tests.support.servers import serving
 from tests.support.waiting import eventually
@@ -205,3 +215,71 @@ async def test_two_relays_share_one_budget_per_account(database_url: str) -> Non
 
     assert (went, refused) == (6, 14)
     assert row.tokens < 1
+
+
+async def test_two_relays_deliver_a_burst_within_the_window_without_a_429(
+    database_url: str,
+) -> None:
+    """Two relays (two engines, as two router replicas) against an account of 10 requests
+    per 10 s, their shared budget sized for it: every assignment delivered, once, and
+    the CRM never had to refuse a request."""
+    state = CrmState()
+    limits = Limits(mode="hubspot-limits", window_requests=10)
+    engines = [create_engine(database_url), create_engine(database_url)]
+    sessions = [session_factory(engine) for engine in engines]
+    events = [event(f"lead{n}@example.com") for n in range(250)]
+    async with sessions[0].begin() as session:
+        await enqueue_all(
+            session,
+            [
+                pending_message(
+                    kind="crm",
+                    destination="hubspot",
+                    key=str(e.data.lead_id),
+                    payload=encode(e).decode(),
+                    idempotency_key=str(e.data.assignment_id),
+                    now=datetime.now(UTC),
+                )
+                for e in events
+            ],
+        )
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        async with serving(create_crm(limits=limits, crms=state)) as url:
+            crm = hubspot(url, rate_per_s=0.9, rate_burst=1)  # at most 10 in any 10 s
+            async with create_http_client(crm) as client:
+                relays = [
+                    OutboxRelay(
+                        sessions=s,
+                        deliverers={"crm": CrmDeliverer(crm, client, sessions=s)},
+                        clock=lambda: datetime.now(UTC),
+                        poll_interval_s=0.1,
+                        batch_size=100,
+                        lease_s=60,
+                        backoff_base_s=0.1,
+                        backoff_max_s=1,
+                        superseding_kinds={"crm"},
+                    )
+                    for s in sessions
+                ]
+                tasks = [asyncio.create_task(relay.run()) for relay in relays]
+
+                async def all_delivered() -> bool | None:
+                    async with sessions[0]() as session:
+                        done = await session.scalar(
+                            select(func.count()).where(OutboxRow.status == DELIVERED)
+                        )
+                    return done == len(events) or None
+
+                await eventually(all_delivered, timeout_s=120, interval_s=0.5, what="the burst")
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for engine in engines:
+            await engine.dispose()
+
+    stats = state.stats()
+    assert stats["refused_by_limits"] == 0
+    assert "429" not in stats["answers"]
+    assert (stats["notes"], stats["duplicate_notes"]) == (250, 0)
