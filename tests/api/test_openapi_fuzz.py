@@ -19,11 +19,11 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadrouter_router.app import create_app as create_router
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_scorer.app import create_app as create_scorer
 from leadrouter_scorer.settings import Settings as ScorerSettings
 from tests.router.api_support import ADMIN_KEY, keyed_settings
 from tests.scorer.webhooks.conftest import webhook_settings
+from tests.support.kafka import service_kafka
 from tests.support.servers import serving
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "3"))
@@ -117,12 +117,7 @@ async def router(
 @pytest.fixture
 async def scorer(kafka: str, topic_prefix: str) -> AsyncIterator[tuple[str, Answers]]:
     settings = ScorerSettings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="scorer-fuzz",
-            group_id=f"{topic_prefix}scorer",
-        ),
+        kafka=service_kafka(kafka, topic_prefix, "scorer", client="fuzz"),
         webhooks=webhook_settings("http://127.0.0.1:9"),
     )
     answers = Answers(create_scorer(settings))

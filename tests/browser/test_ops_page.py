@@ -25,13 +25,12 @@ from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.app import create_app as create_router
 from leadrouter_router.settings import OpsSettings, RoutingSettings, SlaSettings
 from leadrouter_router.sla.handlers import CheckServiceLevels
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import topics
 from leadrouter_scorer.app import create_app as create_scorer
 from leadrouter_scorer.settings import Settings as ScorerSettings
 from leadrouter_scorer.webhooks.config import SourceSettings, WebhookSettings
 from tests.router.api_support import ADMIN, READ, READ_KEY, keyed_settings
-from tests.support.kafka import produce
+from tests.support.kafka import produce, service_kafka
 from tests.support.servers import serving
 from tests.support.waiting import eventually
 
@@ -98,12 +97,7 @@ class System:
 @asynccontextmanager
 async def running_system(kafka: str, prefix: str, directory: Path) -> AsyncIterator[System]:
     scorer_settings = ScorerSettings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=prefix,
-            client_id="scorer-test",
-            group_id=f"{prefix}scorer",
-        ),
+        kafka=service_kafka(kafka, prefix, "scorer"),
         accept_unknown_campaigns=True,
         webhooks=WebhookSettings(typeform=SourceSettings(secrets=[SecretStr(TYPEFORM_SECRET)])),
     )

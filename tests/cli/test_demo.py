@@ -9,27 +9,19 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from leadrouter_cli.demo import demo_lead, signature_headers
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import LeadReceived, decode_as, topics
 from leadrouter_scorer.app import create_app
 from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.webhooks.schemas import GenericLead
 from tests.cli.conftest import leadrouter
-from tests.support.kafka import wait_for_records
+from tests.support.kafka import service_kafka, wait_for_records
 from tests.support.servers import serving
 
 
 async def test_demo_sends_count_leads_that_the_scorer_accepts(
     kafka: str, topic_prefix: str
 ) -> None:
-    settings = Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="scorer-test",
-            group_id=f"{topic_prefix}scorer",
-        )
-    )
+    settings = Settings(kafka=service_kafka(kafka, topic_prefix, "scorer"))
     async with serving(create_app(settings)) as scorer_url:
         result = await leadrouter(
             "demo", "--count", "5", "--rate", "50", "--scorer-url", scorer_url, "--seed", "7"

@@ -14,9 +14,9 @@ from leadrouter_cli.api import decision_row, leads_from_csv
 from leadrouter_cli.errors import ExitCode
 from leadrouter_router.app import create_app
 from leadrouter_router.settings import ApiKey, AuthSettings, DatabaseSettings, Settings
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import Lead, Score
 from tests.cli.conftest import invoke
+from tests.support.kafka import service_kafka
 from tests.support.servers import serving
 
 ADMIN_KEY = "cli-admin-key-0123456789"
@@ -56,12 +56,7 @@ NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 @pytest.fixture
 async def router_url(kafka: str, topic_prefix: str, tmp_path: Path) -> AsyncIterator[str]:
     settings = Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="router-test",
-            group_id=f"{topic_prefix}router",
-        ),
+        kafka=service_kafka(kafka, topic_prefix, "router"),
         db=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'router.db'}"),
         auth=AuthSettings(
             api_keys=[

@@ -29,9 +29,9 @@ import yaml
 from leadrouter_router.app import create_app as create_router
 from leadrouter_router.settings import CrmSettings, DatabaseSettings
 from leadrouter_router.settings import Settings as RouterSettings
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_scorer.app import create_app as create_scorer
 from leadrouter_scorer.settings import Settings as ScorerSettings
+from tests.support.kafka import service_kafka
 from tests.support.servers import serving
 
 # Tier (tests/conftest.py): promtool runs as a process, the router on a SQLite file.
@@ -107,14 +107,7 @@ def test_alert_rules_unit_tests(promtool: str) -> None:
 
 
 async def scorer_metrics(kafka: str, topic_prefix: str) -> str:
-    settings = ScorerSettings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="scorer-test",
-            group_id=f"{topic_prefix}scorer",
-        )
-    )
+    settings = ScorerSettings(kafka=service_kafka(kafka, topic_prefix, "scorer"))
     async with serving(create_scorer(settings)) as base_url, httpx.AsyncClient() as client:
         response = await client.get(f"{base_url}/metrics")
     response.raise_for_status()
@@ -123,12 +116,7 @@ async def scorer_metrics(kafka: str, topic_prefix: str) -> str:
 
 async def router_metrics(kafka: str, topic_prefix: str, tmp_path: Path) -> str:
     settings = RouterSettings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="router-test",
-            group_id=f"{topic_prefix}router",
-        ),
+        kafka=service_kafka(kafka, topic_prefix, "router"),
         db=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'router.db'}"),
         # No lead flows here, so nothing is delivered; the URL only has to parse.
         crm=CrmSettings(url="http://127.0.0.1:9/assignments", timeout_s=1),

@@ -5,9 +5,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.servers import ServiceProcess, free_port
+from tests.support.waiting import eventually
 
 
 @contextmanager
@@ -84,3 +86,17 @@ def system(
 ) -> Iterator[dict[str, str]]:
     with running_system(kafka, topic_prefix, database_url, tmp_path) as urls:
         yield urls
+
+
+async def system_ready(http: httpx.AsyncClient, system: Mapping[str, str]) -> None:
+    """Wait until the scorer and the router are ready and the CRM simulator answers."""
+    for name in ("scorer", "router", "crm"):
+        path = "/healthz" if name == "crm" else "/readyz"
+
+        async def ready(url: str = f"{system[name]}{path}") -> bool | None:
+            try:
+                return (await http.get(url)).status_code == 200 or None
+            except httpx.TransportError:
+                return None
+
+        await eventually(ready, timeout_s=90, what=f"{name} ready")

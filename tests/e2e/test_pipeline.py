@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.e2e.conftest import system_ready
 from tests.support.waiting import eventually
 
 
@@ -16,16 +17,7 @@ async def test_a_webhook_lead_ends_in_one_assignment_and_one_crm_post(
     system: dict[str, str],
 ) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
-        for name in ("scorer", "router", "crm"):
-            path = "/healthz" if name == "crm" else "/readyz"
-
-            async def ready(url: str = f"{system[name]}{path}") -> bool | None:
-                try:
-                    return (await http.get(url)).status_code == 200 or None
-                except httpx.TransportError:
-                    return None
-
-            await eventually(ready, timeout_s=90, what=f"{name} ready")
+        await system_ready(http, system)
 
         response = await http.post(
             f"{system['scorer']}/v1/webhooks/generic",

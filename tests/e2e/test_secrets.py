@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from leadrouter_runtime import standard_webhooks
 from leadrouter_schemas.topics import TOPICS
-from tests.e2e.conftest import running_system
+from tests.e2e.conftest import running_system, system_ready
 from tests.support.corpus import Case, all_cases
 from tests.support.kafka import read_all
 from tests.support.servers import serving
@@ -177,16 +177,7 @@ async def _run(
     http: httpx.AsyncClient, system: dict[str, str], secrets: dict[str, str], generic: str
 ) -> None:
     admin = {"X-API-Key": secrets["admin-key"]}
-    for name in ("scorer", "router", "crm"):
-        path = "/healthz" if name == "crm" else "/readyz"
-
-        async def ready(url: str = f"{system[name]}{path}") -> bool | None:
-            try:
-                return (await http.get(url)).status_code == 200 or None
-            except httpx.TransportError:
-                return None
-
-        await eventually(ready, timeout_s=90, what=f"{name} ready")
+    await system_ready(http, system)
     campaign = await http.put(
         f"{system['router']}/v1/campaigns/{CAMPAIGN}",
         json={"name": "Secrets", "criteria": {"required_fields": []}},

@@ -13,7 +13,7 @@ import httpx
 from aiokafka import ConsumerRecord
 
 from leadrouter_schemas.topics import TOPICS, Topic
-from tests.e2e.conftest import running_system
+from tests.e2e.conftest import running_system, system_ready
 from tests.support.kafka import produce, read_all
 from tests.support.waiting import eventually
 
@@ -133,16 +133,7 @@ async def test_every_record_on_every_topic_carries_the_declared_headers(
 
 
 async def pipeline_run(http: httpx.AsyncClient, system: dict[str, str]) -> None:
-    for name in ("scorer", "router", "crm"):
-        path = "/healthz" if name == "crm" else "/readyz"
-
-        async def ready(url: str = f"{system[name]}{path}") -> bool | None:
-            try:
-                return (await http.get(url)).status_code == 200 or None
-            except httpx.TransportError:
-                return None
-
-        await eventually(ready, timeout_s=90, what=f"{name} ready")
+    await system_ready(http, system)
 
     campaign = await http.post(
         f"{system['router']}/v1/campaigns",

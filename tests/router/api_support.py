@@ -19,11 +19,11 @@ from leadrouter_router.settings import (
     RoutingSettings,
     Settings,
 )
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_runtime.topics import ensure_topics, load_specs
 from tests.conftest import TOPICS_FILE
 from tests.router.conftest import running_router
 from tests.support.database import migrated_sqlite
+from tests.support.kafka import service_kafka
 from tests.support.servers import serving
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
@@ -38,12 +38,7 @@ def keyed_settings(
     *, kafka: str, prefix: str, database_url: str, crm_url: str, recheck_s: float = 30.0
 ) -> Settings:
     return Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=prefix,
-            client_id="router-test",
-            group_id=f"{prefix}router",
-        ),
+        kafka=service_kafka(kafka, prefix, "router"),
         db=DatabaseSettings(url=database_url),
         crm=CrmSettings(url=crm_url, timeout_s=5),
         outbox=OutboxSettings(poll_interval_s=0.2, backoff_base_s=0.05, backoff_max_s=0.5),

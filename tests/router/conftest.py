@@ -7,7 +7,7 @@ import pytest
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.app import create_app
 from leadrouter_router.settings import CrmSettings, DatabaseSettings, OutboxSettings, Settings
-from leadrouter_runtime.settings import KafkaSettings
+from tests.support.kafka import service_kafka
 from tests.support.servers import serving
 
 
@@ -23,12 +23,7 @@ def router_settings(
     kafka: str, topic_prefix: str, database_url: str, crm: httpx.AsyncClient
 ) -> Settings:
     return Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="router-test",
-            group_id=f"{topic_prefix}router",
-        ),
+        kafka=service_kafka(kafka, topic_prefix, "router"),
         db=DatabaseSettings(url=database_url),
         crm=CrmSettings(url=str(crm.base_url.join("/assignments")), timeout_s=5),
         outbox=OutboxSettings(poll_interval_s=0.2, backoff_base_s=0.05, backoff_max_s=0.5),

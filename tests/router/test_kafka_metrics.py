@@ -11,10 +11,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from leadrouter_router.settings import CrmSettings, DatabaseSettings, OutboxSettings, Settings
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import Company, LeadScored, encode, topics
 from tests.router.conftest import running_router
-from tests.support.kafka import produce, read_all
+from tests.support.kafka import produce, read_all, service_kafka
 from tests.support.samples import scored
 from tests.support.waiting import eventually
 
@@ -45,12 +44,7 @@ async def test_metrics_show_lag_records_dead_letters_and_the_webhook_to_crm_time
     scored_topic = topic_prefix + topics.LEADS_SCORED
     assigned_topic = topic_prefix + topics.LEADS_ASSIGNED
     settings = Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="router-test",
-            group_id=f"{topic_prefix}router",
-        ),
+        kafka=service_kafka(kafka, topic_prefix, "router"),
         db=DatabaseSettings(url=postgres_url),
         crm=CrmSettings(url=str(crm.base_url.join("/assignments")), timeout_s=5),
         outbox=OutboxSettings(poll_interval_s=0.1, backoff_base_s=0.05, backoff_max_s=0.3),

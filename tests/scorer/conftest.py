@@ -3,22 +3,15 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_scorer.app import create_app
 from leadrouter_scorer.settings import Settings
+from tests.support.kafka import service_kafka
 from tests.support.servers import serving
 
 
 @pytest.fixture
 def scorer_settings(kafka: str, topic_prefix: str) -> Settings:
-    return Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="scorer-test",
-            group_id=f"{topic_prefix}scorer",
-        )
-    )
+    return Settings(kafka=service_kafka(kafka, topic_prefix, "scorer"))
 
 
 @pytest.fixture

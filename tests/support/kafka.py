@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from leadrouter_runtime.settings import KafkaSettings
 from tests.support.waiting import eventually
 
 
@@ -82,3 +83,16 @@ async def produce(
             await producer.send_and_wait(topic, value=value, key=key or uuid.uuid4().bytes)
     finally:
         await producer.stop()
+
+
+def service_kafka(
+    bootstrap: str, prefix: str, service: str, *, client: str = "test"
+) -> KafkaSettings:
+    """A service's Kafka settings in a test: the test's topics (``prefix``) and the
+    service's consumer group under the same prefix (``router``, ``scorer``)."""
+    return KafkaSettings(
+        bootstrap_servers=bootstrap,
+        topic_prefix=prefix,
+        client_id=f"{service}-{client}",
+        group_id=f"{prefix}{service}",
+    )

@@ -22,7 +22,6 @@ from leadrouter_router.settings import (
     OutboxSettings,
     Settings,
 )
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import (
     Company,
     LeadAssigned,
@@ -33,7 +32,7 @@ from leadrouter_schemas import (
     topics,
 )
 from tests.support import samples
-from tests.support.kafka import produce
+from tests.support.kafka import produce, service_kafka
 from tests.support.samples import scored as sample_scored
 from tests.support.waiting import eventually
 
@@ -45,12 +44,7 @@ READ = {"X-API-Key": READ_KEY}
 
 def settings(*, kafka: str, prefix: str, database_url: str, crm: CrmSettings) -> Settings:
     return Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=prefix,
-            client_id="router-test",
-            group_id=f"{prefix}router",
-        ),
+        kafka=service_kafka(kafka, prefix, "router"),
         db=DatabaseSettings(url=database_url),
         crm=crm,
         outbox=OutboxSettings(poll_interval_s=0.1, backoff_base_s=0.05, backoff_max_s=0.3),

@@ -12,13 +12,12 @@ import pytest
 from leadrouter_cli.history.store import fill
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import LeadScored, decode_as, topics
 from leadrouter_scorer.app import create_app as create_scorer
 from leadrouter_scorer.settings import Settings as ScorerSettings
 from tests.router.api_support import ADMIN, READ, keyed_settings
 from tests.router.conftest import running_router
-from tests.support.kafka import read_all
+from tests.support.kafka import read_all, service_kafka
 from tests.support.servers import serving
 from tests.support.waiting import eventually
 
@@ -43,14 +42,7 @@ async def system(
     """A router whose database holds a generated history, and a scorer; both clients."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'router.db'}"
     await _history(url, topic_prefix)
-    scorer_settings = ScorerSettings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="scorer-test",
-            group_id=f"{topic_prefix}scorer",
-        )
-    )
+    scorer_settings = ScorerSettings(kafka=service_kafka(kafka, topic_prefix, "scorer"))
     async with serving(create_crm()) as crm_url:
         settings = keyed_settings(
             kafka=kafka, prefix=topic_prefix, database_url=url, crm_url=f"{crm_url}/assignments"

@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_scorer.settings import Settings
 from leadrouter_scorer.webhooks.config import (
     FacebookSettings,
@@ -22,6 +21,7 @@ from leadrouter_scorer.webhooks.config import (
 )
 from tests.scorer.webhooks.samples import fixture_json
 from tests.support.corpus import CORPUS
+from tests.support.kafka import service_kafka
 from tests.support.servers import serving
 
 SECRET = "current-secret"
@@ -131,11 +131,6 @@ def webhook_settings(graph_base_url: str, **changes: Any) -> WebhookSettings:
 @pytest.fixture
 def scorer_settings(kafka: str, topic_prefix: str, graph: FakeGraph) -> Settings:
     return Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=kafka,
-            topic_prefix=topic_prefix,
-            client_id="scorer-test",
-            group_id=f"{topic_prefix}scorer",
-        ),
+        kafka=service_kafka(kafka, topic_prefix, "scorer"),
         webhooks=webhook_settings(graph.base_url),
     )

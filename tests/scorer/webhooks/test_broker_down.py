@@ -20,14 +20,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_runtime.topics import ensure_topics, load_specs
 from leadrouter_schemas import topics
 from leadrouter_scorer.app import create_app
 from leadrouter_scorer.settings import Settings
 from tests.conftest import ROOT, TOPICS_FILE
 from tests.scorer.webhooks.samples import fixture_json
-from tests.support.kafka import read_all
+from tests.support.kafka import read_all, service_kafka
 from tests.support.servers import free_port, serving
 from tests.support.waiting import eventually
 
@@ -96,14 +95,7 @@ async def test_a_killed_broker_is_answered_503_within_the_platforms_timeouts_the
 ) -> None:
     prefix = "outage."
     await ensure_topics(own_broker.bootstrap, load_specs(TOPICS_FILE), prefix=prefix)
-    settings = Settings(
-        kafka=KafkaSettings(
-            bootstrap_servers=own_broker.bootstrap,
-            topic_prefix=prefix,
-            client_id="scorer-test",
-            group_id=f"{prefix}scorer",
-        )
-    )
+    settings = Settings(kafka=service_kafka(own_broker.bootstrap, prefix, "scorer"))
     settings = settings.model_copy(
         update={"webhooks": settings.webhooks.model_copy(update={"broker_down_retry_after_s": 3})}
     )
