@@ -7,6 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from leadrouter_cli.errors import CliError, ExitCode
 
@@ -44,3 +45,22 @@ def run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 def usage(message: str) -> typer.Exit:
     return fail(CliError(message, ExitCode.USAGE))
+
+
+def progress_bar(doing: str, console: Console) -> Progress:
+    """The bar a long command shows on stderr while it works (gone once done)."""
+    return Progress(
+        TextColumn(doing),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(help="SQLAlchemy async URL of the router's database (default: ROUTER_DB__URL)."),
+]
+"""The ``--database-url`` option of the commands that open the router's database."""

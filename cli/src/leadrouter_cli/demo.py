@@ -13,11 +13,10 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from standardwebhooks import Webhook
 
-from leadrouter_cli.common import fail, run
+from leadrouter_cli.common import fail, progress_bar, run
 from leadrouter_cli.errors import CliError, ExitCode
 from leadrouter_cli.history.command import history
 
@@ -145,14 +144,7 @@ def demo(
         return
     url = scorer_url.rstrip("/") + "/v1/webhooks/generic"
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("sending leads"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with progress_bar("sending leads", console) as progress:
         task = progress.add_task("send", total=count)
         outcomes = run(
             send(

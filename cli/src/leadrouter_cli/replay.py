@@ -17,10 +17,10 @@ import typer
 import yaml
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
-from leadrouter_cli.common import run, usage
+from leadrouter_cli.common import DatabaseUrl, progress_bar, run, usage
 from leadrouter_cli.errors import CliError, ExitCode
 from leadrouter_cli.reports import Since, span
 from leadrouter_runtime.problems import Problem
@@ -234,12 +234,7 @@ def replay(
     csv_file: Annotated[
         Path | None, typer.Option("--csv", help="Write every lead that would move to this CSV.")
     ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            help="SQLAlchemy async URL of the router's database (default: ROUTER_DB__URL)."
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Re-score and re-decide the leads received in the last SINCE as of their original
     time, against a candidate policy and/or scoring model; nothing is written.
@@ -258,14 +253,7 @@ def replay(
     url = database_url or Settings().db.url
     until = datetime.now(UTC)
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("replaying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with progress_bar("replaying", console) as progress:
         result = run(
             _replay(
                 url,

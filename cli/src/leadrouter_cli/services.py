@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from leadrouter_cli.common import fail
+from leadrouter_cli.common import DatabaseUrl, fail
 from leadrouter_cli.errors import CliError
 
 Host = Annotated[
@@ -50,12 +50,7 @@ def crm_simulator(host: Host = None, port: Port = None) -> None:
 
 
 def migrate(
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            help="SQLAlchemy async URL of the router's database (default: ROUTER_DB__URL)."
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Bring the router's database schema up to date (Alembic); idempotent."""
     _set("ROUTER_DB__URL", database_url)

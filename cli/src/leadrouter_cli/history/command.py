@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
-from leadrouter_cli.common import run
+from leadrouter_cli.common import DatabaseUrl, progress_bar, run
 from leadrouter_cli.errors import CliError, ExitCode
 from leadrouter_cli.history.store import HistoryRefusedError, Written, fill
 
@@ -44,12 +44,7 @@ def history(
     leads: Annotated[int, typer.Option(min=1, max=1_000_000, help="Leads to generate.")] = 20_000,
     days: Annotated[float, typer.Option(min=1, max=3650, help="Over this many past days.")] = 90,
     seed: Annotated[int, typer.Option(help="Seed: the same seed, the same history.")] = 1,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            help="SQLAlchemy async URL of the router's database (default: ROUTER_DB__URL)."
-        ),
-    ] = None,
+    database_url: DatabaseUrl = None,
     topic_prefix: Annotated[
         str | None,
         typer.Option(help="Topic prefix of the router (default: ROUTER_KAFKA__TOPIC_PREFIX)."),
@@ -63,14 +58,7 @@ def history(
     url = database_url or settings.db.url
     prefix = settings.kafka.topic_prefix if topic_prefix is None else topic_prefix
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("writing history"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with progress_bar("writing history", console) as progress:
         written = run(
             _fill(url, leads=leads, days=days, seed=seed, topic_prefix=prefix, progress=progress)
         )
