@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy import event
 
 from bench.router_engine import NOW, build_world
@@ -32,6 +33,7 @@ from bench.router_throughput import (
 )
 from leadrouter_router.platform.db import create_engine, session_factory
 from leadrouter_router.routing.handlers import RouteScoredLeads
+from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_runtime.logging import configure_logging
 from leadrouter_runtime.settings import LogSettings
 
@@ -77,7 +79,11 @@ async def measure(url: str, size: int, batches: int, *, show: bool) -> None:
         return NOW + timedelta(seconds=number)
 
     handler = RouteScoredLeads(
-        sessions=sessions, assigned_topic="leads.assigned", clock=clock, on_committed=lambda: None
+        sessions=sessions,
+        assigned_topic="leads.assigned",
+        clock=clock,
+        on_committed=lambda: None,
+        metrics=RoutingMetrics(CollectorRegistry()),  # as in the service: its gauges read too
     )
     per_batch = []
     for number in range(batches):

@@ -4,6 +4,7 @@ policies by version, pool rotations and decision records."""
 import hashlib
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -11,18 +12,25 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ColumnElement,
     Dialect,
+    Float,
     Row,
     ScalarSelect,
+    Select,
+    String,
     Table,
     TableClause,
     Text,
     TypeDecorator,
+    and_,
     cast,
     func,
     insert,
+    literal,
     literal_column,
+    null,
     or_,
     select,
     table,
@@ -33,6 +41,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
@@ -43,6 +52,8 @@ from leadrouter_router.salespeople.models import SalespersonRow, TeamMemberRow, 
 from leadrouter_router.territories.models import TerritoryRow
 
 OPEN = "assigned"
+MERGEABLE = ("assigned", "unassigned")
+"""The statuses a lead can be found in as the same person's (dedupe) or company's."""
 
 
 # The snapshot reads plain rows (no ORM identity map): building ORM objects for
@@ -115,7 +126,15 @@ async def accounts(session: AsyncSession) -> Sequence[Row[Any]]:
 
 
 KnownLeadRow = Row[
-    uuid.UUID, str, datetime, str, uuid.UUID | None, str | None, str | None, str | None
+    uuid.UUID,
+    str,
+    datetime,
+    str,
+    uuid.UUID | None,
+    str | None,
+    str | None,
+    str | None,
+    uuid.UUID | None,
 ]
 
 
@@ -126,9 +145,12 @@ async def related_leads(
     email_keys: Collection[str],
     phone_keys: Collection[str],
     domains: Collection[str],
+    scored_event_ids: Collection[uuid.UUID] = (),
 ) -> Sequence[KnownLeadRow]:
     """Leads that may be the same person, or open leads of the same company (the
-    columns dedupe and the circuit look at, not the stored event)."""
+    columns dedupe and the circuit look at, not the stored event); and, in the same
+    statement, the leads stored from any of ``scored_event_ids`` (a batch's events
+    seen before). The caller tells them apart (:func:`is_related`)."""
     clauses: list[ColumnElement[bool]] = []
     if lead_keys:
         clauses.append(LeadRow.lead_key.in_(lead_keys))
@@ -138,7 +160,9 @@ async def related_leads(
         clauses.append(LeadRow.phone_key.in_(phone_keys))
     if domains:
         clauses.append(LeadRow.company_domain.in_(domains) & (LeadRow.status == OPEN))
-    if not clauses:
+    related = and_(or_(*clauses), LeadRow.status.in_(MERGEABLE)) if clauses else None
+    seen = LeadRow.scored_event_id.in_(scored_event_ids) if scored_event_ids else None
+    if related is None and seen is None:
         return []
     query = select(
         LeadRow.id,
@@ -149,35 +173,93 @@ async def related_leads(
         LeadRow.email_key,
         LeadRow.phone_key,
         LeadRow.company_domain,
-    ).where(or_(*clauses), LeadRow.status.in_(("assigned", "unassigned")))
+        LeadRow.scored_event_id,
+    ).where(or_(*(clause for clause in (related, seen) if clause is not None)))
     return (await session.execute(query)).all()
 
 
-async def open_load(session: AsyncSession) -> dict[uuid.UUID, tuple[int, float]]:
-    result = await session.execute(
-        select(LeadRow.owner_id, func.count(), func.coalesce(func.sum(LeadRow.value), 0.0))
-        .where(LeadRow.status == OPEN, LeadRow.owner_id.is_not(None))
-        .group_by(LeadRow.owner_id)
+def is_related(
+    row: KnownLeadRow,
+    *,
+    lead_keys: Collection[str],
+    email_keys: Collection[str],
+    phone_keys: Collection[str],
+    domains: Collection[str],
+) -> bool:
+    """Whether a row of :func:`related_leads` is related (not only a seen event's)."""
+    return row.status in MERGEABLE and (
+        row.lead_key in lead_keys
+        or row.email_key in email_keys
+        or row.phone_key in phone_keys
+        or (row.company_domain in domains and row.status == OPEN)
     )
-    return {owner: (int(count), float(value)) for owner, count, value in result.all() if owner}
 
 
-async def assigned_today(
+@dataclass(slots=True)
+class MovingLoad:
+    """What moves with every assignment, read in one statement."""
+
+    assigned_today: dict[uuid.UUID, int] = field(default_factory=dict)
+    """New leads per salesperson since midnight in each one's own time zone."""
+    open_load: dict[uuid.UUID, tuple[int, float]] = field(default_factory=dict)
+    """Open leads (count, value) per owner."""
+    rotations: dict[str, uuid.UUID] = field(default_factory=dict)
+    """The last salesperson each pool's rotation gave a lead."""
+    unassigned: int = 0
+    """Leads waiting unassigned."""
+
+
+def _tagged(kind: str, *columns: ColumnElement[Any]) -> Select[Any]:
+    """One part of :func:`moving_load`'s union: (kind, key, ref, n, value)."""
+    return select(literal(kind, String()).label("kind"), *columns)
+
+
+def _text(column: ColumnElement[Any] | InstrumentedAttribute[Any] | None) -> ColumnElement[Any]:
+    return cast(column if column is not None else null(), String())
+
+
+async def moving_load(
     session: AsyncSession, people: Iterable[tuple[uuid.UUID, str]], *, now: datetime
-) -> dict[uuid.UUID, int]:
-    """New leads per salesperson since midnight in each one's own time zone, given
-    (id, time zone) pairs: one query per zone, sent as one statement."""
+) -> MovingLoad:
+    """The load of everyone, the rotations and the unassigned backlog as one
+    statement (a UNION ALL of parts tagged by kind): one round trip on every batch.
+    ``people``: (id, time zone) pairs, for each one's count of new leads today."""
+    no_value = literal(0.0, Float())
+    parts = [
+        _tagged(
+            "open",
+            _text(LeadRow.owner_id).label("key"),
+            _text(None).label("ref"),
+            func.count().label("n"),
+            func.coalesce(func.sum(LeadRow.value), 0.0).label("value"),
+        )
+        .where(LeadRow.status == OPEN, LeadRow.owner_id.is_not(None))
+        .group_by(LeadRow.owner_id),
+        _tagged(
+            "rotation",
+            _text(PoolRotationRow.pool),
+            _text(PoolRotationRow.last_salesperson_id),
+            literal(0, BigInteger()),
+            no_value,
+        ),
+        _tagged("unassigned", _text(None), _text(None), func.count(), no_value).where(
+            LeadRow.status == "unassigned"
+        ),
+    ]
     by_zone: dict[str, list[uuid.UUID]] = {}
     for person, zone in people:
         by_zone.setdefault(zone, []).append(person)
-    if not by_zone:
-        return {}
-    counts = []
     for zone, ids in by_zone.items():
         local = now.astimezone(ZoneInfo(zone))
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        counts.append(
-            select(AssignmentRow.salesperson_id, func.count().label("count"))
+        parts.append(
+            _tagged(
+                "today",
+                _text(AssignmentRow.salesperson_id),
+                _text(None),
+                func.count(),
+                no_value,
+            )
             .where(
                 AssignmentRow.assigned_at >= midnight,
                 AssignmentRow.assigned_at > now - timedelta(hours=25),
@@ -185,15 +267,17 @@ async def assigned_today(
             )
             .group_by(AssignmentRow.salesperson_id)
         )
-    result = await session.execute(union_all(*counts) if len(counts) > 1 else counts[0])
-    return {person: int(count) for person, count in result.all()}
-
-
-async def rotations(session: AsyncSession) -> dict[str, uuid.UUID]:
-    result = await session.execute(
-        select(PoolRotationRow.pool, PoolRotationRow.last_salesperson_id)
-    )
-    return {pool: person for pool, person in result.all()}
+    load = MovingLoad()
+    for kind, key, ref, n, value in (await session.execute(union_all(*parts))).all():
+        if kind == "open":
+            load.open_load[uuid.UUID(key)] = (int(n), float(value))
+        elif kind == "today":
+            load.assigned_today[uuid.UUID(key)] = int(n)
+        elif kind == "rotation":
+            load.rotations[key] = uuid.UUID(ref)
+        else:
+            load.unassigned = int(n)
+    return load
 
 
 async def save_rotations(
@@ -259,15 +343,6 @@ async def unassigned_leads(session: AsyncSession, *, limit: int) -> Sequence[Lea
     return result.all()
 
 
-async def count_unassigned(session: AsyncSession) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(LeadRow).where(LeadRow.status == "unassigned")
-        )
-        or 0
-    )
-
-
 class EncodedJSON(TypeDecorator[str]):
     """A JSON column bound from text the caller already encoded (once, with
     pydantic-core's encoder), instead of ``json.dumps`` of a dict per row. Reading
@@ -303,10 +378,12 @@ async def insert_batch(
     assignments: Sequence[Mapping[str, Any]],
     messages: Sequence[Mapping[str, Any]],
 ) -> None:
-    """A batch's new rows, one multi-row insert per table (Core, not the ORM's
-    per-row bookkeeping), leads first: the others refer to them. JSON columns of
-    leads and decisions arrive encoded; outbox rows are ``outbox.pending_message``'s,
-    written in this same transaction (docs/decisions/0003)."""
+    """A batch's new rows, one statement per table whatever the batch's size (Core,
+    not the ORM's per-row bookkeeping), leads first: the others refer to them. Each is
+    an executemany, which asyncpg sends as one pipelined exchange; a multi-row VALUES
+    statement was measured slower (docs/decisions/0305). JSON columns of leads and
+    decisions arrive encoded; outbox rows are ``outbox.pending_message``'s, written in
+    this same transaction (docs/decisions/0003)."""
     for model, rows in ((LeadRow, leads), (DecisionRow, decisions), (AssignmentRow, assignments)):
         if rows:
             await session.execute(_encoded(model).insert(), rows)

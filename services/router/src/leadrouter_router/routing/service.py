@@ -10,7 +10,7 @@ together or not at all. New rows are written with one insert per table and batch
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -31,10 +31,12 @@ from leadrouter_router.routing.facts import LeadFacts
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.routing.records import NewLead, RoutedLead, Written, lead_columns, record
 from leadrouter_router.routing.snapshot import (
+    BatchState,
     Configuration,
     ConfigurationCache,
     load_configuration,
     load_context,
+    read_batch_state,
 )
 from leadrouter_schemas import LeadScored, LeadScoredData
 
@@ -73,14 +75,23 @@ async def route_scored_leads(
     the decision recorded for it (replay-stable), and changes nothing.
 
     ``configurations`` keeps the routing configuration between batches (checked
-    against the database for every batch); without it, it is read for this batch."""
-    routed, fresh = await _seen_before(session, events)
-    if not fresh:
-        return routed
-    campaign_rows = await campaigns.by_ids(session, {e.data.lead.campaign_id for e in fresh})
+    against the database for every batch); without it, it is read for this batch.
+    The batch's reads are a constant few statements whatever its size: campaigns,
+    the configuration's fingerprint, the related leads with the events seen before,
+    the load (docs/decisions/0305)."""
+    first: dict[uuid.UUID, LeadScored] = {}
+    for scored in events:
+        first.setdefault(scored.event_id, scored)
+    unique = list(first.values())
+    campaign_rows = await campaigns.by_ids(session, {e.data.lead.campaign_id for e in unique})
+    configuration = (
+        await configurations.get(session)
+        if configurations is not None
+        else await load_configuration(session)
+    )
     batch: list[_Routable] = []
     new_leads: list[NewLead] = []
-    for scored in fresh:
+    for scored in unique:
         campaign = campaign_rows.get(scored.data.lead.campaign_id)
         facts = LeadFacts.from_scored(
             scored.data,
@@ -92,43 +103,49 @@ async def route_scored_leads(
         batch.append(
             _Routable(new_leads[-1], scored.data, facts, scored.event_id, scored.correlation_id)
         )
-    configuration = (
-        await configurations.get(session)
-        if configurations is not None
-        else await load_configuration(session)
+    state = await read_batch_state(
+        session,
+        [item.facts for item in batch],
+        now=now,
+        configuration=configuration,
+        scored_event_ids=[scored.event_id for scored in unique],
     )
+    routed = await _replayed(session, events, seen=state.seen_events)
+    fresh = [n for n, item in enumerate(batch) if item.scored_event_id not in state.seen_events]
+    if not fresh:
+        return routed
     return routed + await _route(
         session,
-        batch,
+        [batch[n] for n in fresh],
+        state=state,
         configuration=configuration,
         campaign_rows=campaign_rows,
         now=now,
         assigned_topic=assigned_topic,
         metrics=metrics,
-        new_leads=new_leads,
+        new_leads=[new_leads[n] for n in fresh],
     )
 
 
-async def _seen_before(
-    session: AsyncSession, events: Sequence[LeadScored]
-) -> tuple[list[Routed], list[LeadScored]]:
-    """The recorded decisions of events seen before, and the events not seen yet."""
-    known = await stored_leads.known_scored_event_ids(session, [e.event_id for e in events])
+async def _replayed(
+    session: AsyncSession, events: Sequence[LeadScored], *, seen: Collection[uuid.UUID]
+) -> list[Routed]:
+    """The decisions recorded for the events seen before (in this batch or earlier)."""
     # Replays are rare: the recorded decisions are read only when there are some.
-    recorded = await repository.decisions_of_events(session, known) if known else {}
+    recorded = await repository.decisions_of_events(session, seen) if seen else {}
     routed: list[Routed] = []
-    fresh: dict[uuid.UUID, LeadScored] = {}
+    first: set[uuid.UUID] = set()
     for scored in events:
-        if scored.event_id in known or scored.event_id in fresh:
+        if scored.event_id in seen or scored.event_id in first:
             log.info("routing.duplicate_skipped", event_id=str(scored.event_id))
             previous = recorded.get(scored.event_id)
             if previous is not None:
                 routed.append(
                     Routed(previous.lead_id, previous.salesperson_id, previous.outcome, True)
                 )
-            continue
-        fresh[scored.event_id] = scored
-    return routed, list(fresh.values())
+        else:
+            first.add(scored.event_id)
+    return routed
 
 
 async def reroute_unassigned(
@@ -180,10 +197,15 @@ async def route_again(
         # The lead left its salesperson: an assignment not yet in the CRM must not
         # reach it now (docs/decisions/0502-outbox-order-by-key.md).
         await outbox.supersede(session, kind=CRM_KIND, keys=[str(r.id) for r in rows], now=now)
+    configuration = await load_configuration(session)
+    state = await read_batch_state(
+        session, [item.facts for item in batch], now=now, configuration=configuration
+    )
     return await _route(
         session,
         batch,
-        configuration=await load_configuration(session),
+        state=state,
+        configuration=configuration,
         campaign_rows=campaign_rows,
         now=now,
         assigned_topic=assigned_topic,
@@ -196,6 +218,7 @@ async def _route(
     session: AsyncSession,
     batch: Sequence[_Routable],
     *,
+    state: BatchState,
     configuration: Configuration,
     campaign_rows: dict[str, CampaignRow],
     now: datetime,
@@ -204,11 +227,11 @@ async def _route(
     new_leads: Sequence[NewLead] = (),
     keep_waiting: bool = False,
 ) -> list[Routed]:
-    """The one way a batch is routed: read its context, decide, record, write.
+    """The one way a batch is routed: decide against the state read, record, write.
     ``new_leads``: the batch's leads are new, inserted here (else they are stored
     leads, changed in place)."""
     facts = [item.facts for item in batch]
-    context = await load_context(session, facts, now=now, configuration=configuration)
+    context = state.context
     rotations_before = dict(context.load.last_in_pool)
     snapshot = Snapshot(
         context,
@@ -221,9 +244,12 @@ async def _route(
         metrics.decided(decisions, seconds=time.perf_counter() - started)
     written = Written(campaigns=campaign_rows, leads=list(new_leads))
     routed = []
+    unassigned = state.unassigned
     for item, decision in zip(batch, decisions, strict=True):
         if keep_waiting and decision.outcome != "assigned":
             continue  # still waiting: no new record every time it is tried
+        unassigned -= item.lead.status == "unassigned"
+        unassigned += decision.outcome == "unassigned"
         record(
             decision,
             lead=item.lead,
@@ -252,7 +278,7 @@ async def _route(
     )
     if metrics is not None:
         metrics.set_open_load(context.load.open_leads)
-        metrics.unassigned.set(await repository.count_unassigned(session))
+        metrics.unassigned.set(unassigned)
     return routed
 
 

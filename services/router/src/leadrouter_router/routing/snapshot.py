@@ -4,7 +4,7 @@ stays the same, and what moves with every assignment (related leads, load,
 rotations), read fresh for every batch (docs/decisions/0303)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -187,6 +187,17 @@ class ConfigurationCache:
         return configuration
 
 
+@dataclass(frozen=True, slots=True)
+class BatchState:
+    """What a batch reads besides the configuration, fresh every time."""
+
+    context: RoutingContext
+    seen_events: frozenset[uuid.UUID]
+    """Those of the batch's events that were stored before (replays)."""
+    unassigned: int
+    """Leads waiting unassigned before this batch."""
+
+
 async def load_context(
     session: AsyncSession,
     leads: Sequence[LeadFacts],
@@ -194,38 +205,55 @@ async def load_context(
     now: datetime,
     configuration: Configuration | None = None,
 ) -> RoutingContext:
+    """The context a batch is decided against (see :func:`read_batch_state`)."""
+    return (await read_batch_state(session, leads, now=now, configuration=configuration)).context
+
+
+async def read_batch_state(
+    session: AsyncSession,
+    leads: Sequence[LeadFacts],
+    *,
+    now: datetime,
+    configuration: Configuration | None = None,
+    scored_event_ids: Collection[uuid.UUID] = (),
+) -> BatchState:
     """The context a batch is decided against: ``configuration`` (read now when not
-    given) and the state that moves with every assignment, always read fresh."""
+    given) and the state that moves with every assignment, always read fresh, in two
+    statements whatever the batch's size: the related leads (with the batch's events
+    stored before), and the load (docs/decisions/0305)."""
     if configuration is None:
         configuration = await load_configuration(session)
     people = configuration.people
-    related = await repository.related_leads(
-        session,
-        lead_keys={lead.lead_key for lead in leads},
-        email_keys={lead.email_key for lead in leads if lead.email_key},
-        phone_keys={lead.phone_key for lead in leads if lead.phone_key},
-        domains={lead.company_domain for lead in leads if lead.company_domain},
-    )
-    today = await repository.assigned_today(
+    keys = {
+        "lead_keys": {lead.lead_key for lead in leads},
+        "email_keys": {lead.email_key for lead in leads if lead.email_key},
+        "phone_keys": {lead.phone_key for lead in leads if lead.phone_key},
+        "domains": {lead.company_domain for lead in leads if lead.company_domain},
+    }
+    rows = await repository.related_leads(session, **keys, scored_event_ids=scored_event_ids)
+    moving = await repository.moving_load(
         session, [(person.id, person.time_zone) for person in people.values()], now=now
     )
     load = Load(
-        assigned_today={str(person): count for person, count in today.items()},
-        last_in_pool=await repository.rotations(session),
+        assigned_today={str(person): count for person, count in moving.assigned_today.items()},
+        last_in_pool=moving.rotations,
     )
-    for owner, (count, value) in (await repository.open_load(session)).items():
+    for owner, (count, value) in moving.open_load.items():
         load.open_leads[str(owner)] = count
         load.open_value[str(owner)] = value
-    return RoutingContext(
+    context = RoutingContext(
         people=people,
         pools=configuration.pools,
         territories=configuration.territories,
         accounts=configuration.accounts,
         account_index=configuration.account_index,
-        known_leads=[known_of(row) for row in related],
+        known_leads=[known_of(row) for row in rows if repository.is_related(row, **keys)],
         load=load,
         carried=configuration.carried,
     )
+    wanted = set(scored_event_ids)
+    seen = frozenset(row.scored_event_id for row in rows if row.scored_event_id in wanted)
+    return BatchState(context, seen, moving.unassigned)
 
 
 async def current_policies(session: AsyncSession) -> dict[str, Policy]:
