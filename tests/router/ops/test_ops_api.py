@@ -13,8 +13,8 @@ from fastapi import FastAPI
 from leadrouter_router.settings import OpsSettings
 from leadrouter_router.sla.handlers import CheckServiceLevels
 from leadrouter_schemas import topics
-from tests.router.api_support import ADMIN, READ
-from tests.router.outcomes.support import assigned_lead, outcome_router
+from tests.router.api_support import READ
+from tests.router.outcomes.support import assigned_lead, outcome_router, spring_demo_sla
 from tests.support.kafka import produce
 from tests.support.waiting import eventually
 
@@ -141,12 +141,7 @@ async def test_decisions_and_sla_breaches_say_who_why_and_who_has_the_lead_now(
         client,
         app,
     ):
-        put = await client.put(
-            "/v1/campaigns/spring-demo",
-            json={"name": "Spring demo", "sla": {"accept_within_minutes": 5}},
-            headers=ADMIN,
-        )
-        assert put.status_code in (200, 201), put.text
+        await spring_demo_sla(client, accept_within_minutes=5)
         lead = await assigned_lead(client, kafka, topic_prefix)
         (first,) = lead["assignments"]
         assigned_at = datetime.fromisoformat(first["assigned_at"])

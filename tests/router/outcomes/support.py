@@ -13,7 +13,7 @@ from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.app import create_app
 from leadrouter_router.settings import SlaSettings
 from leadrouter_schemas import Company, encode, topics
-from tests.router.api_support import ADMIN, keyed_settings
+from tests.router.api_support import ADMIN, CRM, keyed_settings
 from tests.support.kafka import produce
 from tests.support.samples import scored
 from tests.support.servers import serving
@@ -68,6 +68,28 @@ async def assigned_lead(
         return items[0] if items and items[0]["status"] == "assigned" else None
 
     return await eventually(stored, what=f"lead {name} assigned")
+
+
+async def spring_demo_sla(client: httpx.AsyncClient, **sla: int) -> None:
+    """Give the spring-demo campaign these SLA targets (``accept_within_minutes``, ...)."""
+    put = await client.put(
+        "/v1/campaigns/spring-demo", json={"name": "Spring demo", "sla": sla}, headers=ADMIN
+    )
+    assert put.status_code in (200, 201), put.text
+
+
+async def work(
+    client: httpx.AsyncClient, lead_id: str, steps: tuple[tuple[str, dict[str, Any]], ...]
+) -> None:
+    """The CRM's callbacks for the lead, in order (``("accept", {})``, ...), each answered
+    200; the event id is the lead's and the action's."""
+    for action, body in steps:
+        answer = await client.post(
+            f"/v1/leads/{lead_id}/{action}",
+            json={"event_id": f"{lead_id}-{action}", **body},
+            headers=CRM,
+        )
+        assert answer.status_code == 200, answer.text
 
 
 async def lead_now(client: httpx.AsyncClient, lead_id: str) -> dict[str, Any]:

@@ -6,8 +6,8 @@ import pytest
 
 from leadrouter_router.app import create_app
 from leadrouter_router.settings import Settings
-from tests.router.api_support import CRM, READ
-from tests.router.outcomes.support import assigned_lead, outcome_router
+from tests.router.api_support import READ
+from tests.router.outcomes.support import assigned_lead, outcome_router, work
 
 
 async def test_the_funnel_reports_a_period_of_a_campaign(
@@ -25,17 +25,15 @@ async def test_the_funnel_reports_a_period_of_a_campaign(
         # funnel's time to first touch has one value it must report exactly.
         assigned_at = datetime.fromisoformat(won["assignments"][0]["assigned_at"])
         touched_at = (assigned_at + timedelta(seconds=90)).isoformat()
-        for action, body in (
-            ("accept", {}),
-            ("activity", {"channel": "meeting", "occurred_at": touched_at}),
-            ("outcome", {"outcome": "won", "value": 900, "currency": "EUR"}),
-        ):
-            answer = await client.post(
-                f"/v1/leads/{won['id']}/{action}",
-                json={"event_id": f"{won['id']}-{action}", **body},
-                headers=CRM,
-            )
-            assert answer.status_code == 200, answer.text
+        await work(
+            client,
+            won["id"],
+            (
+                ("accept", {}),
+                ("activity", {"channel": "meeting", "occurred_at": touched_at}),
+                ("outcome", {"outcome": "won", "value": 900, "currency": "EUR"}),
+            ),
+        )
         until = datetime.now(UTC) + timedelta(minutes=1)
         report = await client.get(
             "/v1/reports/funnel",

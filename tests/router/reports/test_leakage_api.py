@@ -12,8 +12,8 @@ from leadrouter_cli.history.store import fill
 from leadrouter_router.app import create_app
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
 from leadrouter_router.settings import Settings
-from tests.router.api_support import ADMIN, CRM, READ
-from tests.router.outcomes.support import assigned_lead, outcome_router
+from tests.router.api_support import READ
+from tests.router.outcomes.support import assigned_lead, outcome_router, spring_demo_sla, work
 
 BUCKETS = ["5 min", "30 min", "1 h", "4 h", "1 day", "later", "not touched"]
 
@@ -30,28 +30,17 @@ async def test_leakage_by_cause_over_leads_worked_through_the_api(
         client,
         _,
     ):
-        put = await client.put(
-            "/v1/campaigns/spring-demo",
-            json={"name": "Spring demo", "sla": {"accept_within_minutes": 5}},
-            headers=ADMIN,
-        )
-        assert put.status_code in (200, 201), put.text
+        await spring_demo_sla(client, accept_within_minutes=5)
         won, gone, _waiting = [await assigned_lead(client, kafka, topic_prefix) for _ in range(3)]
         for lead, outcome in (
             (won, {"outcome": "won", "value": 10, "currency": "EUR"}),
             (gone, {"outcome": "bought_elsewhere"}),
         ):
-            for action, body in (
-                ("accept", {}),
-                ("activity", {"channel": "call"}),
-                ("outcome", outcome),
-            ):
-                answer = await client.post(
-                    f"/v1/leads/{lead['id']}/{action}",
-                    json={"event_id": f"{lead['id']}-{action}", **body},
-                    headers=CRM,
-                )
-                assert answer.status_code == 200, answer.text
+            await work(
+                client,
+                lead["id"],
+                (("accept", {}), ("activity", {"channel": "call"}), ("outcome", outcome)),
+            )
         report = await client.get(
             "/v1/reports/leakage", params={"campaign_id": "spring-demo"}, headers=READ
         )

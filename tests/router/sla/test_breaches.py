@@ -12,8 +12,8 @@ from sqlalchemy import update
 from leadrouter_router.leads.models import AssignmentRow
 from leadrouter_router.platform.db import create_engine
 from leadrouter_router.sla.handlers import CheckServiceLevels
-from tests.router.api_support import ADMIN, CRM
-from tests.router.outcomes.support import assigned_lead, lead_now, outcome_router
+from tests.router.api_support import CRM
+from tests.router.outcomes.support import assigned_lead, lead_now, outcome_router, spring_demo_sla
 from tests.support.servers import serving
 from tests.support.waiting import eventually
 
@@ -43,12 +43,7 @@ async def test_a_lead_not_accepted_in_time_is_reassigned_and_the_manager_told_on
         async with outcome_router(
             kafka=kafka, prefix=topic_prefix, database_url=database_url, manager_url=url
         ) as (client, app):
-            put = await client.put(
-                "/v1/campaigns/spring-demo",
-                json={"name": "Spring demo", "sla": {"accept_within_minutes": 5}},
-                headers=ADMIN,
-            )
-            assert put.status_code in (200, 201), put.text
+            await spring_demo_sla(client, accept_within_minutes=5)
             lead = await assigned_lead(client, kafka, topic_prefix)
             (first,) = lead["assignments"]
             assigned_at = datetime.fromisoformat(first["assigned_at"])
@@ -101,12 +96,7 @@ async def test_an_accepted_lead_not_touched_in_time_goes_to_someone_else(
         client,
         app,
     ):
-        put = await client.put(
-            "/v1/campaigns/spring-demo",
-            json={"name": "Spring demo", "sla": {"first_touch_within_minutes": 60}},
-            headers=ADMIN,
-        )
-        assert put.status_code in (200, 201), put.text
+        await spring_demo_sla(client, first_touch_within_minutes=60)
         lead = await assigned_lead(client, kafka, topic_prefix)
         (first,) = lead["assignments"]
         accepted = await client.post(

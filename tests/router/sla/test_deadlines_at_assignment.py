@@ -13,23 +13,21 @@ from sqlalchemy import update
 from leadrouter_router.leads.models import AssignmentRow
 from leadrouter_router.platform.db import create_engine
 from leadrouter_router.sla.handlers import CheckServiceLevels
-from tests.router.api_support import ADMIN, CRM, READ
-from tests.router.outcomes.support import assigned_lead, lead_now, outcome_router
+from tests.router.api_support import ADMIN, READ
+from tests.router.outcomes.support import assigned_lead, lead_now, outcome_router, work
 
 
 async def _work(client: httpx.AsyncClient, lead_id: str) -> None:
     """Accept, touch and close the lead at once (the SLA checker never ran)."""
-    for action, body in (
-        ("accept", {}),
-        ("activity", {"channel": "call"}),
-        ("outcome", {"outcome": "won", "value": 500, "currency": "EUR"}),
-    ):
-        answer = await client.post(
-            f"/v1/leads/{lead_id}/{action}",
-            json={"event_id": f"{lead_id}-{action}", **body},
-            headers=CRM,
-        )
-        assert answer.status_code == 200, answer.text
+    await work(
+        client,
+        lead_id,
+        (
+            ("accept", {}),
+            ("activity", {"channel": "call"}),
+            ("outcome", {"outcome": "won", "value": 500, "currency": "EUR"}),
+        ),
+    )
 
 
 async def _salesperson_row(client: httpx.AsyncClient, salesperson_id: str) -> dict[str, Any]:
