@@ -25,6 +25,8 @@ from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.app import create_app as create_router
 from leadrouter_router.settings import OpsSettings, RoutingSettings, SlaSettings
 from leadrouter_router.sla.handlers import CheckServiceLevels
+from leadrouter_router.state import RouterState
+from leadrouter_runtime.parts import parts_of
 from leadrouter_schemas import topics
 from leadrouter_scorer.app import create_app as create_scorer
 from leadrouter_scorer.settings import Settings as ScorerSettings
@@ -195,7 +197,7 @@ async def make_history(system: System) -> dict[str, Any]:
     waiting = await stored_lead(system, "ops-waiting", "unassigned")
     await set_team_status(system, "active")
 
-    checker: CheckServiceLevels = system.router_app.state.service_levels
+    checker: CheckServiceLevels = parts_of(system.router_app).get(CheckServiceLevels)
     assigned_at = datetime.fromisoformat(assigned["assignments"][0]["assigned_at"])
     # Deadlines come with the assignment; the new owner's is five minutes from the
     # re-routing.
@@ -205,7 +207,7 @@ async def make_history(system: System) -> dict[str, Any]:
 
 
 def kafka_of(system: System) -> str:
-    settings = system.router_app.state.router.settings
+    settings = parts_of(system.router_app).get(RouterState).settings
     bootstrap: str = settings.kafka.bootstrap_servers
     return bootstrap
 

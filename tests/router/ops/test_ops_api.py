@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from leadrouter_router.settings import OpsSettings
 from leadrouter_router.sla.handlers import CheckServiceLevels
+from leadrouter_runtime.parts import parts_of
 from leadrouter_schemas import topics
 from tests.router.api_support import READ
 from tests.router.outcomes.support import assigned_lead, outcome_router, spring_demo_sla
@@ -145,7 +146,7 @@ async def test_decisions_and_sla_breaches_say_who_why_and_who_has_the_lead_now(
         lead = await assigned_lead(client, kafka, topic_prefix)
         (first,) = lead["assignments"]
         assigned_at = datetime.fromisoformat(first["assigned_at"])
-        checker: CheckServiceLevels = app.state.service_levels
+        checker: CheckServiceLevels = parts_of(app).get(CheckServiceLevels)
         assert (await checker.run_once(now=assigned_at)).armed == 0  # armed at assignment
         due_soon = (await client.get("/v1/ops/sla-due", params={"within_minutes": 10})).json()
         due_later = (await client.get("/v1/ops/sla-due", params={"within_minutes": 1})).json()

@@ -12,6 +12,7 @@ from sqlalchemy import update
 from leadrouter_router.leads.models import AssignmentRow
 from leadrouter_router.platform.db import create_engine
 from leadrouter_router.sla.handlers import CheckServiceLevels
+from leadrouter_runtime.parts import parts_of
 from tests.router.api_support import CRM
 from tests.router.outcomes.support import assigned_lead, lead_now, outcome_router, spring_demo_sla
 from tests.support.servers import serving
@@ -30,7 +31,7 @@ def manager_app(received: list[dict[str, Any]]) -> FastAPI:
 
 
 def checker(app: FastAPI) -> CheckServiceLevels:
-    found: CheckServiceLevels = app.state.service_levels
+    found: CheckServiceLevels = parts_of(app).get(CheckServiceLevels)
     return found
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from leadrouter_router.leads.models import AssignmentRow
 from leadrouter_router.platform.db import create_engine
 from leadrouter_router.sla.handlers import CheckServiceLevels
+from leadrouter_runtime.parts import parts_of
 from tests.router.api_support import ADMIN, READ
 from tests.router.outcomes.support import assigned_lead, lead_now, outcome_router, work
 
@@ -98,7 +99,7 @@ async def test_the_checker_sets_the_deadlines_of_assignments_stored_without_them
 
 
 def _checker(app: FastAPI) -> CheckServiceLevels:
-    found: CheckServiceLevels = app.state.service_levels
+    found: CheckServiceLevels = parts_of(app).get(CheckServiceLevels)
     return found
 
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from leadrouter_runtime.parts import parts_of
 from leadrouter_schemas import topics
 from leadrouter_scorer.app import create_app
 from leadrouter_scorer.settings import Settings
@@ -99,7 +100,7 @@ async def test_past_max_in_flight_the_answer_is_503_with_retry_after(
     strict_scorer: tuple[httpx.AsyncClient, FastAPI],
 ) -> None:
     client, app = strict_scorer
-    limits: IntakeLimits = app.state.intake_limits
+    limits = parts_of(app).get(IntakeLimits)
     release = asyncio.Event()
 
     async def held() -> AsyncIterator[bytes]:

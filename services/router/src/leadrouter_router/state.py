@@ -1,4 +1,7 @@
-"""What the router's lifespan builds, and the per-request session its endpoints use."""
+"""What every part of the router shares once started (built by the app's lifespan),
+and the per-request session its endpoints use. Parts owned by one package (the ops
+page's Kafka view, the replay jobs, a package's metrics) are found by their type:
+``part(request, OpsKafka)`` (:mod:`leadrouter_runtime.parts`)."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -9,20 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from leadrouter_router.settings import Settings
 from leadrouter_runtime.kafka import BatchConsumer
+from leadrouter_runtime.parts import part
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RouterState:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     producer: Any  # aiokafka.AIOKafkaProducer (untyped library)
-    consumer: BatchConsumer
+    consumer: BatchConsumer  # leads.scored
+    rejections: BatchConsumer  # leads.rejected
 
 
 def router_state(request: Request) -> RouterState:
-    state: RouterState = request.app.state.router
-    return state
+    return part(request, RouterState)
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,8 +18,10 @@ from leadrouter_runtime.lag import ConsumerLagProbe
 from leadrouter_runtime.logging import CorrelationIdMiddleware
 from leadrouter_runtime.metrics import metrics_router
 from leadrouter_runtime.openapi import add_problems, document_problems
+from leadrouter_runtime.parts import parts_of
 from leadrouter_runtime.periodic import PeriodicMetrics, PeriodicTask, running
 from leadrouter_runtime.problems import install_problem_handlers
+from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import topics
 from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue
 from leadrouter_scorer.campaigns.handlers import CampaignFollower
@@ -54,77 +56,46 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kafka = settings.kafka
-        group_id = kafka.group_id or "scorer"
-        producer = create_producer(kafka, client_suffix="scorer")
-        follower = CampaignFollower(kafka=kafka, catalogue=CampaignCatalogue())
-        handler = ScoreReceivedLeads(
-            kafka=kafka,
-            producer=producer,
-            catalogue=follower.catalogue,
-            default_model=default_model(settings.default_mql_threshold),
-            accept_unknown_campaigns=settings.accept_unknown_campaigns,
-            metrics=scoring_metrics,
-            clock=_utc_now,
-        )
-        consumer = BatchConsumer(
-            settings=kafka,
-            topics=[kafka.topic(topics.LEADS_RECEIVED)],
-            group_id=group_id,
-            handler=handler,
-            producer=producer,
-            metrics=scoring_metrics.consumer,
-        )
-        # Deliveries replayed from the quarantine, in a group of their own: a platform API
-        # that is down while they are mapped again must not hold up scoring.
-        remapping = BatchConsumer(
-            settings=kafka,
-            topics=[kafka.topic(topics.WEBHOOKS_RAW)],
-            group_id=f"{group_id}.webhooks-raw",
-            handler=MapRawDeliveries(
-                gateway=webhooks, producer=producer, topics=IntakeTopics.of(kafka)
-            ),
-            producer=producer,
-        )
-        lag = ConsumerLagProbe(
-            settings=kafka,
-            group_id=group_id,
-            topics=[kafka.topic(topics.LEADS_RECEIVED)],
-            gauge=scoring_metrics.lag,
-        )
-        periodic = [
-            PeriodicTask(
+        async with AsyncExitStack() as stack:
+            producer = create_producer(kafka, client_suffix="scorer")
+            await producer.start()
+            stack.push_async_callback(producer.stop)
+            stack.push_async_callback(webhooks.stop)
+            await webhooks.start()
+            # Every campaign first, then leads: none is judged by a half-loaded catalogue.
+            follower = CampaignFollower(kafka=kafka, catalogue=CampaignCatalogue())
+            stack.push_async_callback(follower.stop)
+            await follower.start(timeout_s=settings.campaigns_load_timeout_s)
+            consumer = await _consumers(
+                stack, settings, producer, follower, webhooks, scoring_metrics
+            )
+            lag = ConsumerLagProbe(
+                settings=kafka,
+                group_id=_group_id(kafka),
+                topics=[kafka.topic(topics.LEADS_RECEIVED)],
+                gauge=scoring_metrics.lag,
+            )
+            stack.push_async_callback(lag.close)
+            parts_of(app).provide(
+                ScorerState(
+                    settings=settings, producer=producer, consumer=consumer, campaigns=follower
+                )
+            )
+            periodic = PeriodicTask(
                 "consumer-lag",
                 lag.run_once,
                 interval_s=settings.lag_interval_s,
                 metrics=periodic_metrics,
-                log_context={"group_id": group_id},
+                log_context={"group_id": lag.group_id},
             )
-        ]
-        await producer.start()
-        try:
-            await webhooks.start()
-            # Every campaign first, then leads: none is judged by a half-loaded catalogue.
-            await follower.start(timeout_s=settings.campaigns_load_timeout_s)
-            await consumer.start()
-            await remapping.start()
-            app.state.scorer = ScorerState(
-                settings=settings, producer=producer, consumer=consumer, campaigns=follower
-            )
+            await stack.enter_async_context(running([periodic]))
             log.info(
                 "scorer.started",
                 bootstrap_servers=kafka.bootstrap_servers,
                 campaigns=len(follower.catalogue),
             )
-            async with running(periodic):
-                yield
-        finally:
-            await lag.close()
-            await remapping.stop()
-            await consumer.stop()
-            await follower.stop()
-            await webhooks.stop()
-            await producer.stop()
-            log.info("scorer.stopped")
+            yield
+        log.info("scorer.stopped")
 
     app = FastAPI(
         title="Lead router: scorer",
@@ -148,11 +119,12 @@ def create_app(settings: Settings) -> FastAPI:
     # The webhooks enforce their own (smaller) size limit, counted per source.
     app.add_middleware(RequestGuard)
     app.add_middleware(CorrelationIdMiddleware)
-    app.state.webhooks = webhooks
-    app.state.intake_limits = IntakeLimits(settings.webhooks, monotonic=time.monotonic)
+    parts_of(app).provide(
+        webhooks, settings.webhooks, IntakeLimits(settings.webhooks, monotonic=time.monotonic)
+    )
 
     def readiness() -> Mapping[str, ReadinessCheck]:
-        state: ScorerState = app.state.scorer
+        state = parts_of(app).get(ScorerState)
 
         async def kafka_answers() -> None:
             await state.producer.client.fetch_all_metadata()
@@ -171,3 +143,51 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(metrics_router(registry))
     app.include_router(webhooks_router())
     return app
+
+
+def _group_id(kafka: KafkaSettings) -> str:
+    return kafka.group_id or "scorer"
+
+
+async def _consumers(
+    stack: AsyncExitStack,
+    settings: Settings,
+    producer: Any,
+    follower: CampaignFollower,
+    webhooks: WebhookGateway,
+    metrics: ScoringMetrics,
+) -> BatchConsumer:
+    """The leads.received consumer (scoring), returned, and the quarantine's, started."""
+    kafka = settings.kafka
+    group_id = _group_id(kafka)
+    consumer = BatchConsumer(
+        settings=kafka,
+        topics=[kafka.topic(topics.LEADS_RECEIVED)],
+        group_id=group_id,
+        handler=ScoreReceivedLeads(
+            kafka=kafka,
+            producer=producer,
+            catalogue=follower.catalogue,
+            default_model=default_model(settings.default_mql_threshold),
+            accept_unknown_campaigns=settings.accept_unknown_campaigns,
+            metrics=metrics,
+            clock=_utc_now,
+        ),
+        producer=producer,
+        metrics=metrics.consumer,
+    )
+    # Deliveries replayed from the quarantine, in a group of their own: a platform API
+    # that is down while they are mapped again must not hold up scoring.
+    remapping = BatchConsumer(
+        settings=kafka,
+        topics=[kafka.topic(topics.WEBHOOKS_RAW)],
+        group_id=f"{group_id}.webhooks-raw",
+        handler=MapRawDeliveries(
+            gateway=webhooks, producer=producer, topics=IntakeTopics.of(kafka)
+        ),
+        producer=producer,
+    )
+    for started in (consumer, remapping):
+        stack.push_async_callback(started.stop)
+        await started.start()
+    return consumer

@@ -1,4 +1,5 @@
-"""What the scorer's lifespan builds and its endpoints use."""
+"""What the scorer's lifespan builds and its endpoints use (found by type,
+:mod:`leadrouter_runtime.parts`)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from leadrouter_runtime.kafka import BatchConsumer
+from leadrouter_runtime.parts import part
 from leadrouter_scorer.campaigns.handlers import CampaignFollower
 from leadrouter_scorer.settings import Settings
 
@@ -19,5 +21,4 @@ class ScorerState:
 
 
 def scorer_state(request: Request) -> ScorerState:
-    state: ScorerState = request.app.state.scorer
-    return state
+    return part(request, ScorerState)

@@ -34,6 +34,7 @@ from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, requi
 from leadrouter_router.routing.deadlines import next_deadline
 from leadrouter_router.sla.service import missed_target
 from leadrouter_router.state import Session
+from leadrouter_runtime.parts import part
 from leadrouter_runtime.problems import NotFound, ServiceUnavailable
 from leadrouter_runtime.values import UtcDatetime
 
@@ -53,8 +54,7 @@ router = APIRouter(tags=["ops"])
 
 
 def ops_kafka(request: Request) -> OpsKafka:
-    kafka: OpsKafka = request.app.state.ops
-    return kafka
+    return part(request, OpsKafka)
 
 
 Kafka = Annotated[OpsKafka, Depends(ops_kafka)]

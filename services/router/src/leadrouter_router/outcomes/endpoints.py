@@ -31,6 +31,7 @@ from leadrouter_router.platform.auth import (
 from leadrouter_router.platform.routes import ResourceRoute
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.state import Session, router_state
+from leadrouter_runtime.parts import part
 from leadrouter_schemas import topics
 
 CRM = [Depends(require("crm"))]
@@ -53,8 +54,6 @@ async def _record(
     body: Callback,
 ) -> CallbackOut:
     kafka = router_state(request).settings.kafka
-    outcome_metrics: OutcomeMetrics | None = getattr(request.app.state, "outcome_metrics", None)
-    routing_metrics: RoutingMetrics | None = getattr(request.app.state, "routing_metrics", None)
     recorded = await record_callback(
         session,
         lead_id,
@@ -65,8 +64,8 @@ async def _record(
             assigned=kafka.topic(topics.LEADS_ASSIGNED),
             outcomes=kafka.topic(topics.LEADS_OUTCOMES),
         ),
-        metrics=outcome_metrics,
-        routing_metrics=routing_metrics,
+        metrics=part(request, OutcomeMetrics),
+        routing_metrics=part(request, RoutingMetrics),
     )
     if recorded.replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
+from leadrouter_runtime.parts import part
 from leadrouter_runtime.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemDocument
 
 Scope = Literal["admin", "crm", "read"]
@@ -82,7 +83,7 @@ def require(scope: Scope) -> Callable[..., Awaitable[Caller]]:
     async def authorised(
         request: Request, api_key: str | None = Security(_api_key_header)
     ) -> Caller:
-        keys: ApiKeys = request.app.state.api_keys
+        keys = part(request, ApiKeys)
         presented = api_key
         if presented is None:
             authorization = request.headers.get("authorization", "")

@@ -24,6 +24,7 @@ from leadrouter_router.replay.schemas import (
 from leadrouter_router.replay.service import ReplayResult, replay_window
 from leadrouter_router.reports.endpoints import EmptyPeriod
 from leadrouter_router.state import Session, router_state
+from leadrouter_runtime.parts import part
 from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
 MOVED_SHOWN = 1000
@@ -33,8 +34,7 @@ router = APIRouter(prefix="/v1/replays", tags=["replay"])
 
 
 def _jobs(request: Request) -> ReplayJobs:
-    jobs: ReplayJobs = request.app.state.replays
-    return jobs
+    return part(request, ReplayJobs)
 
 
 @router.post(

@@ -15,6 +15,7 @@ from fastapi import Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, SecretStr
 
+from leadrouter_runtime.parts import part
 from leadrouter_scorer.webhooks import signatures
 from leadrouter_scorer.webhooks.config import WebhookSettings
 from leadrouter_scorer.webhooks.openapi import RESPONSES_POST
@@ -148,8 +149,7 @@ TOKEN = inspect.Parameter(
 
 def webhook_settings(request: Request) -> WebhookSettings:
     """For the handshakes (a plain function: no dependency, no worker thread)."""
-    settings: WebhookSettings = request.app.state.webhooks.settings
-    return settings
+    return part(request, WebhookSettings)
 
 
 def secrets_of(source: str, inbound: Inbound, settings: WebhookSettings) -> list[SecretStr]:

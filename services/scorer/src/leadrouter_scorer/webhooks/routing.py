@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
+from leadrouter_runtime.parts import part
 from leadrouter_runtime.problems import Problem
 from leadrouter_scorer.webhooks import registry
 from leadrouter_scorer.webhooks.gateway import WebhookGateway
@@ -18,13 +19,11 @@ from leadrouter_scorer.webhooks.limits import UNAUTHENTIC_STATUSES, IntakeLimits
 def webhook_gateway(request: Request) -> WebhookGateway:
     """A plain function, not a dependency: FastAPI runs a synchronous dependency in a
     worker thread, a hop per request on the hot path (#15)."""
-    gateway: WebhookGateway = request.app.state.webhooks
-    return gateway
+    return part(request, WebhookGateway)
 
 
 def intake_limits(request: Request) -> IntakeLimits:
-    limits: IntakeLimits = request.app.state.intake_limits
-    return limits
+    return part(request, IntakeLimits)
 
 
 async def _limited(
