@@ -240,9 +240,9 @@ async def measure(args: argparse.Namespace) -> list[Round]:
         for n in range(args.rounds):
             # Warm: the running router has committed a lead fed after it started.
             await committed.passes(await committed.total(), timeout_s=120)
-            at_kill = await committed.total()
             killed = time.time()
-            router.kill()
+            router.kill()  # returns once the process is gone: it commits nothing more
+            at_kill = await committed.total()
             router.start()
             consuming = await committed.passes(at_kill, timeout_s=120)
             taken = Round(consuming - killed, router.marks(killed))
