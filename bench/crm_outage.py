@@ -176,10 +176,11 @@ async def run(url: str, crm: str, args: argparse.Namespace) -> None:
         f"{len(arrived)} leads at {args.rate:g}/s, {len(outage_keys)} during a "
         f"{args.outage_s:g} s outage; {len(missing)} not delivered"
     )
-    p50 = statistics.median(after_return)
+    p50, soonest, last = statistics.median(after_return), after_return[0], after_return[-1]
     print(
-        f"outage leads reached the CRM after its return: p50 {p50:.1f} s, "
-        f"last {after_return[-1]:.1f} s"
+        f"outage leads reached the CRM after its return: first {soonest:.1f} s, "
+        f"p50 {p50:.1f} s, last {last:.1f} s (drained at {len(after_return) / (last - soonest):.0f}"
+        " leads/s)"
     )
     print(
         f"CRM requests answered 503: {during}; requests per lead {len(entries) / len(arrived):.2f}"

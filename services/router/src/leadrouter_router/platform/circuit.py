@@ -9,13 +9,17 @@ probe's success closes the circuit and the relay makes the destination's waiting
 messages due at once. Any answer of the receiver (a success or a refusal) proves it
 up and resets the count. The state is the relay's own (in memory): each replica
 finds out by itself, within ``failure_threshold`` attempts. See
-docs/decisions/0503-outbox-circuit-per-destination.md.
+docs/decisions/0504-outbox-circuit-per-destination.md.
 """
 
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import structlog
+
+log = structlog.get_logger(__name__)
 
 Destination = tuple[str, str]  # (kind, destination): one deliverer's one receiver
 
@@ -101,5 +105,10 @@ class Circuits:
         return self.policy.probe_interval_s * random.uniform(0.8, 1.2)  # noqa: S311
 
     def _changed(self, destination: Destination, *, now_open: bool) -> None:
+        kind, name = destination
+        if now_open:
+            log.warning("outbox.circuit_opened", kind=kind, destination=name)
+        else:
+            log.info("outbox.circuit_closed", kind=kind, destination=name)
         if self.on_change is not None:
             self.on_change(destination, now_open)

@@ -420,11 +420,14 @@ class OutboxRelay:
             return 0
         units = self._units(await self._claim(room, skip=self.circuits.open_destinations()))
         for destination in self.circuits.probes_due():
-            claimed = await self._claim(1, only=destination)
+            claimed: list[OutboxMessage] = []
+            try:
+                claimed = await self._claim(1, only=destination)
+            finally:
+                if not claimed:  # none due, or the claim failed: the next probe later
+                    self.circuits.probed(destination)
             if claimed:
                 units.append(_Unit(claimed, probe=True))
-            else:
-                self.circuits.probed(destination)
         for unit in units:
             self._in_flight_messages += len(unit.messages)
             task = asyncio.create_task(self._deliver(unit))
@@ -452,6 +455,8 @@ class OutboxRelay:
     async def _deliver(self, unit: _Unit) -> None:
         results = await self._attempt(unit.messages)
         self._count_in_circuit(unit.destination, results)
+        if unit.probe:
+            self.circuits.probed(unit.destination)
         self._ended.append((unit, results))  # not before the await: a recording swaps the list
         self._in_flight_messages -= len(unit.messages)
         if self._recording:
@@ -497,9 +502,6 @@ class OutboxRelay:
                 # The receiver is back: what waited for it is due now, not at the end
                 # of the back-off each message had before the circuit opened.
                 await session.execute(_due_again(kind, destination, now))
-        for unit, _ in ended:
-            if unit.probe:
-                self.circuits.probed(unit.destination)
         lost = {m.id for unit, _ in ended for m in unit.messages} - recorded
         for message_id in lost:
             # The lease ran out and another relay holds the message now: its result
