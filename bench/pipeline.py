@@ -255,7 +255,12 @@ def system(
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     kafka = {"BOOTSTRAP_SERVERS": bootstrap, "TOPIC_PREFIX": prefix}
     services = [
-        Service("crm", "leadrouter_crm_simulator", {"CRM_SIMULATOR_PORT": str(ports["crm"])}, logs),
+        Service(
+            "crm",
+            "leadrouter_crm_simulator",
+            {"CRM_SIMULATOR_PORT": str(ports["crm"]), "CRM_SIMULATOR_MODE": "off"},
+            logs,
+        ),
         Service(
             "scorer",
             "leadrouter_scorer",

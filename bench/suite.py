@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -152,6 +152,9 @@ def write(page: Path, lines: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int)
+    parser.add_argument("--drain", type=int, help="records each drain contender reads")
+    parser.add_argument("--stores", type=int, help="leads through each store and router")
+    parser.add_argument("--saturation", type=int, help="leads of the pipeline's saturation")
     parser.add_argument(
         "--quick", action="store_true", default=os.environ.get("BENCH_QUICK", "") not in ("", "0")
     )
@@ -167,8 +170,12 @@ def main() -> None:
     parser.add_argument("--logs", type=Path, default=ROOT / "var" / "bench")
     args = parser.parse_args()
     plan = TINY if args.tiny else QUICK if args.quick else FULL
-    if args.rounds:
-        plan = Plan(plan.drain, plan.stores, plan.pipeline, args.rounds)
+    plan = Plan(
+        drain=args.drain or plan.drain,
+        stores=args.stores or plan.stores,
+        pipeline=replace(plan.pipeline, saturation=args.saturation or plan.pipeline.saturation),
+        rounds=args.rounds or plan.rounds,
+    )
     args.logs.mkdir(parents=True, exist_ok=True)
 
     def say(line: str) -> None:
