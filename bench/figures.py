@@ -57,9 +57,7 @@ def median_of(rounds: Sequence[Sequence[Figure]]) -> list[Figure]:
 def ratio(figure: Figure, baseline: Figure | None) -> str:
     if baseline is None or figure.rate is None or not baseline.rate:
         return ""
-    share = figure.rate / baseline.rate
-    shown = f"{share:.2%}" if share < 0.1 else f"{share:.2f}x"
-    return f"{shown} of {baseline.label}"
+    return f"{share(figure, baseline)} of {baseline.label}"
 
 
 def cell(value: float | None, digits: int = 1) -> str:
@@ -85,11 +83,13 @@ def table(figures: Sequence[Figure]) -> list[str]:
 
 def comparison(before: Sequence[Figure], after: Sequence[Figure]) -> list[str]:
     """Before and after side by side: rates as after/before, latencies as before/after
-    (both > 1 when after is better), CPU per lead as before/after."""
-    old = {f.key: f for f in before}
+    (both > 1 when after is better); each rate's share of its same-run baseline before
+    and after (what carries across load), CPU per lead before and after."""
+    old, new = {f.key: f for f in before}, {f.key: f for f in after}
     lines = [
-        "| Measure | Before | After | Better by | CPU-s / 1,000 before → after |",
-        "|---|---|---|--:|---|",
+        "| Measure | Before | After | Better by | Of its baseline, before → after "
+        "| CPU-s / 1,000 before → after |",
+        "|---|---|---|--:|---|---|",
     ]
     for f in after:
         b = old.get(f.key)
@@ -101,13 +101,25 @@ def comparison(before: Sequence[Figure], after: Sequence[Figure]) -> list[str]:
             better = f"{b.p99_ms / f.p99_ms:.2f}x (p99)"
         else:
             better = ""
+        shares = ""
+        if f.baseline and f.baseline in old and f.baseline in new:
+            was, now = share(b, old[f.baseline]), share(f, new[f.baseline])
+            if was and now:
+                shares = f"{was} → {now}"
         cpu = (
             f"{b.cpu_s_per_1000:.2f} → {f.cpu_s_per_1000:.2f}"
             if b.cpu_s_per_1000 is not None and f.cpu_s_per_1000 is not None
             else ""
         )
-        lines.append(f"| {f.label} | {b.text()} | {f.text()} | {better} | {cpu} |")
+        lines.append(f"| {f.label} | {b.text()} | {f.text()} | {better} | {shares} | {cpu} |")
     return lines
+
+
+def share(figure: Figure, baseline: Figure) -> str:
+    if figure.rate is None or not baseline.rate:
+        return ""
+    value = figure.rate / baseline.rate
+    return f"{value:.2%}" if value < 0.1 else f"{value:.2f}x"
 
 
 @dataclass(frozen=True)
