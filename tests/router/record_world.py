@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from leadrouter_router.policies.policy import Policy, PolicyDocument
 from leadrouter_router.routing.facts import (
     Account,
     KnownLead,
@@ -22,7 +23,6 @@ from leadrouter_router.routing.facts import (
     RoutingContext,
     Territory,
 )
-from leadrouter_router.routing.policy import Policy, PolicyDocument
 
 GOLDEN = Path(__file__).parents[1] / "fixtures" / "router" / "decision_records_v1.json"
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # a Wednesday
@@ -82,12 +82,8 @@ def policy() -> Policy:
         "fallback": {"pool": "emea", "owner_email": OWNER_EMAIL},
         "seniority_by_grade": {"A": 2},
     }  # fmt: skip
-    return (
-        Policy(
-            name="world", version=3, document=PolicyDocument.model_validate(document), id=POLICY_ID
-        )
-        if "id" in Policy.model_fields
-        else Policy(name="world", version=3, document=PolicyDocument.model_validate(document))
+    return Policy(
+        name="world", version=3, document=PolicyDocument.model_validate(document), id=POLICY_ID
     )
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from leadrouter_router.routing.engine import decide
 from leadrouter_router.routing.facts import Account, KnownLead, Territory, email_key, phone_key
+from leadrouter_router.routing.record import MATCHED, explain
 from tests.router.engine_values import NOW, context, lead, person, pid, policy
 
 
@@ -32,7 +33,8 @@ def test_the_same_person_again_joins_the_lead_and_keeps_its_owner() -> None:
     assert decision.outcome == "merged"
     assert decision.salesperson_id == pid(2)
     assert decision.merged_into == uuid.UUID(int=1001)
-    assert decision.record["dedupe"]["matched_on"] == "email"
+    assert decision.record.dedupe is not None
+    assert decision.record.dedupe.matched_on == "email"
 
 
 def test_dedupe_matches_the_lead_key_and_the_phone() -> None:
@@ -40,7 +42,8 @@ def test_dedupe_matches_the_lead_key_and_the_phone() -> None:
     assert decide(lead(lead_key="hubspot:42"), by_key, policy(), NOW).outcome == "merged"
     by_phone = context(person(1), known_leads=[known(1, phone_key="+34600123456")])
     decision = decide(lead(phone_key="+34600123456"), by_phone, policy(), NOW)
-    assert decision.record["dedupe"]["matched_on"] == "phone"
+    assert decision.record.dedupe is not None
+    assert decision.record.dedupe.matched_on == "phone"
 
 
 def test_after_the_window_the_same_person_is_a_new_lead() -> None:
@@ -56,7 +59,8 @@ def test_an_owned_account_keeps_its_leads_by_domain() -> None:
     ctx = context(person(1), person(2), pools={"sales": [1]}, accounts=[account])
     decision = decide(lead(company_domain="engines.example"), ctx, policy(), NOW)
     assert (decision.via, decision.salesperson_id) == ("account", pid(2))
-    assert decision.record["circuit"]["matched_on"] == "domain engines.example"
+    assert decision.record.circuit is not None
+    assert decision.record.circuit.matched_on == "domain engines.example"
 
 
 def test_an_owned_account_is_found_by_a_fuzzy_company_name() -> None:
@@ -74,7 +78,8 @@ def test_an_unavailable_account_owner_lets_the_rules_decide_and_says_why() -> No
     ctx = context(person(1), person(2, status="paused"), pools={"sales": [1]}, accounts=[account])
     decision = decide(lead(company_domain="engines.example"), ctx, policy(), NOW)
     assert (decision.via, decision.salesperson_id) == ("rule", pid(1))
-    assert decision.record["circuit"]["excluded"] == ["inactive"]
+    assert decision.record.circuit is not None
+    assert decision.record.circuit.excluded == ("inactive",)
 
 
 def test_an_open_lead_of_the_same_company_keeps_the_circuit() -> None:
@@ -103,11 +108,10 @@ def test_the_first_matching_rule_picks_the_pool_and_every_rule_tried_is_recorded
     ctx.territories = [emea]
     decision = decide(lead(country="ES", employees=40), ctx, rules, NOW)
     assert (decision.pool, decision.salesperson_id) == ("emea", pid(1))
-    assert [(r["rule"], r["matched"]) for r in decision.record["rules"]] == [
-        ("big", False),
-        ("emea", True),
-    ]
-    assert decision.record["rules"][0]["conditions"][0]["actual"] == 40
+    shown = explain(decision.record, document=rules.document, names={}).rules or []
+    assert [(r.rule, r.matched) for r in shown] == [("big", False), ("emea", True)]
+    assert shown[0].conditions[0].actual == 40
+    assert decision.record.rules == (0, MATCHED)
     assert decide(lead(country="US"), ctx, rules, NOW).pool == "rest"
     assert decide(lead(country="US", employees=5000), ctx, rules, NOW).pool == "big"
 
@@ -139,7 +143,7 @@ def test_an_empty_pool_falls_back_to_the_fallback_pool_then_the_fallback_owner()
     with_pool = policy(fallback={"pool": "backup", "owner_email": "p3@example.com"})
     decision = decide(lead(), ctx, with_pool, NOW)
     assert (decision.via, decision.salesperson_id) == ("fallback_pool", pid(2))
-    assert [p["stage"] for p in decision.record["pools"]] == ["pool", "fallback_pool"]
+    assert [p.stage for p in decision.record.pools] == ["pool", "fallback_pool"]
 
     ctx = context(
         person(1, status="paused"),

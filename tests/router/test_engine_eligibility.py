@@ -16,8 +16,7 @@ NEW_YORK = person(2, time_zone="America/New_York", working_hours=hours("09:00-17
 def excluded(candidate_person: object, **lead_changes: object) -> list[str]:
     ctx = context(candidate_person)  # type: ignore[arg-type]
     decision = decide(lead(**lead_changes), ctx, policy(seniority_by_grade={"A": 3}), NOW)
-    reasons: list[str] = decision.record["pools"][0]["candidates"][0]["excluded"]
-    return reasons
+    return decision.record.pools[0].candidates[0].exclusions()
 
 
 @pytest.mark.parametrize(
@@ -55,9 +54,8 @@ def test_outside_working_hours_is_an_exclusion_unless_the_policy_allows_after_ho
     night = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
     ctx = context(MADRID)
     assert decide(lead(), ctx, policy(), night).outcome == "unassigned"
-    assert decide(lead(), ctx, policy(), night).record["pools"][0]["candidates"][0]["excluded"] == [
-        "outside_working_hours"
-    ]
+    at_night = decide(lead(), ctx, policy(), night).record.pools[0].candidates[0]
+    assert at_night.exclusions() == ["outside_working_hours"]
     assert decide(lead(), ctx, policy(allow_after_hours=True), night).salesperson_id == MADRID.id
     per_rule = policy({"name": "night", "pool": "sales", "allow_after_hours": True})
     assert decide(lead(), ctx, per_rule, night).salesperson_id == MADRID.id
@@ -110,7 +108,7 @@ def test_every_reason_is_listed_not_only_the_first() -> None:
     ctx = context(tired)
     ctx.load.open_leads[str(tired.id)] = 1
     decision = decide(lead(language="fr"), ctx, policy(), NOW)
-    assert decision.record["pools"][0]["candidates"][0]["excluded"] == [
+    assert decision.record.pools[0].candidates[0].exclusions() == [
         "inactive",
         "missing_language",
         "open_capacity_reached",

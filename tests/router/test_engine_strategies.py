@@ -32,8 +32,8 @@ def test_round_robin_skips_an_ineligible_member_and_says_why() -> None:
     ctx.load.last_in_pool["sales"] = pid(1)
     decision = decide(lead(), ctx, policy(), NOW)
     assert decision.salesperson_id == pid(3)
-    (pool,) = decision.record["pools"]
-    assert [c["excluded"] for c in pool["candidates"]] == [[], ["inactive"], []]
+    (pool,) = decision.record.pools
+    assert [c.exclusions() for c in pool.candidates] == [[], ["inactive"], []]
 
 
 def test_weighted_splits_by_weight() -> None:
@@ -49,7 +49,7 @@ def test_least_open_leads_goes_to_the_least_busy() -> None:
     decision = decide(lead(), ctx, rules, NOW)
     assert decision.salesperson_id == pid(2)
     assert decision.strategy == "least_open_leads"
-    assert "least open leads (1)" in decision.record["tie_break"]
+    assert "least open leads (1)" in (decision.record.tie_break or "")
 
 
 def test_least_open_value_weighs_what_is_open() -> None:
@@ -70,8 +70,8 @@ def test_daily_capacity_excludes_who_reached_it() -> None:
     ctx.load.assigned_today[str(pid(1))] = 2
     decision = decide(lead(), ctx, policy(), NOW)
     assert decision.salesperson_id == pid(2)
-    first = decision.record["pools"][0]["candidates"][0]
-    assert first["excluded"] == ["daily_capacity_reached"]
+    first = decision.record.pools[0].candidates[0]
+    assert first.exclusions() == ["daily_capacity_reached"]
 
 
 def test_open_capacity_excludes_who_reached_it() -> None:
@@ -79,7 +79,7 @@ def test_open_capacity_excludes_who_reached_it() -> None:
     ctx.load.open_leads[str(pid(1))] = 3
     decision = decide(lead(), ctx, policy(), NOW)
     assert decision.salesperson_id == pid(2)
-    assert decision.record["pools"][0]["candidates"][0]["excluded"] == ["open_capacity_reached"]
+    assert decision.record.pools[0].candidates[0].exclusions() == ["open_capacity_reached"]
 
 
 def test_a_small_capacity_is_never_scaled_down_to_zero() -> None:
@@ -105,6 +105,6 @@ def test_the_same_inputs_give_the_same_decision() -> None:
 
 def test_the_record_names_the_policy_version_and_the_tie_break() -> None:
     decision = decide(lead(), context(person(1), person(2)), policy(version=7), NOW)
-    assert decision.record["policy"] == {"name": "default", "version": 7}
-    assert decision.record["tie_break"].startswith("round robin")
-    assert decision.record["outcome"] == "assigned"
+    assert (decision.record.policy.name, decision.record.policy.version) == ("default", 7)
+    assert (decision.record.tie_break or "").startswith("round robin")
+    assert decision.record.outcome == "assigned"

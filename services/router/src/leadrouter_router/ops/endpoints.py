@@ -236,17 +236,17 @@ async def decisions(
                 grade=lead.grade,
                 score=lead.score,
                 outcome=decision.outcome,
-                via=repository.record_text(decision.record, "via"),
+                via=record.via,
                 salesperson_id=decision.salesperson_id,
                 salesperson_name=name,
-                pool=repository.record_text(decision.record, "pool"),
-                strategy=repository.record_text(decision.record, "strategy"),
-                reason=repository.record_text(decision.record, "reason"),
+                pool=record.pool,
+                strategy=record.strategy,
+                reason=record.reason,
                 policy_name=decision.policy_name,
                 policy_version=decision.policy_version,
                 decided_at=decision.decided_at,
             )
-            for decision, lead, name in rows
+            for decision, lead, name, record in rows
         ]
     )
 

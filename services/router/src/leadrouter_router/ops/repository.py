@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
 from leadrouter_router.routing.models import DecisionRow
+from leadrouter_router.routing.record import Recorded, load
 from leadrouter_router.salespeople.models import SalespersonRow
 
 
@@ -52,8 +52,9 @@ async def due_by(
 
 async def latest_decisions(
     session: AsyncSession, *, limit: int
-) -> Sequence[tuple[DecisionRow, LeadRow, str | None]]:
-    """The most recent decisions with their leads and the chosen salesperson's name."""
+) -> Sequence[tuple[DecisionRow, LeadRow, str | None, Recorded]]:
+    """The most recent decisions with their leads, the chosen salesperson's name and
+    the record (either version: the line needs only what both say)."""
     result = await session.execute(
         select(DecisionRow, LeadRow, SalespersonRow.name)
         .join(LeadRow, LeadRow.id == DecisionRow.lead_id)
@@ -61,9 +62,7 @@ async def latest_decisions(
         .order_by(DecisionRow.decided_at.desc(), DecisionRow.id.desc())
         .limit(limit)
     )
-    return [(decision, lead, name) for decision, lead, name in result.all()]
-
-
-def record_text(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    return value if isinstance(value, str) else None
+    return [
+        (decision, lead, name, load(decision.record, decision.compact))
+        for decision, lead, name in result.all()
+    ]

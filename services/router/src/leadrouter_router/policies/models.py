@@ -21,3 +21,17 @@ class RoutingPolicyRow(Base):
     version: Mapped[int]
     document: Mapped[dict[str, Any]] = mapped_column(JSON, doc="Rules, fallback and options.")
     created_at: Mapped[datetime]
+
+
+class RetiredPolicyRow(Base):
+    """A version of a deleted policy: decision records name their policy version and
+    take its rules' text from it (docs/decisions/0306)."""
+
+    __tablename__ = "retired_policies"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, doc="Its routing_policies id.")
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int]
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime]

@@ -4,6 +4,7 @@ A policy is data. It is stored versioned (a change adds a version), exported as
 YAML, and given to the pure engine as it is.
 """
 
+import uuid
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -92,6 +93,9 @@ class Policy(_Strict):
     name: str = Field(min_length=1, max_length=200)
     version: int = Field(ge=1)
     document: PolicyDocument
+    id: uuid.UUID | None = Field(
+        default=None, description="The stored version's row; none: built in or a candidate."
+    )
 
 
 DEFAULT_POLICY_NAME = "default"

@@ -1,11 +1,14 @@
 """All SQL about routing policies."""
 
+import uuid
 from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadrouter_router.policies.models import RoutingPolicyRow
+from leadrouter_router.policies.models import RetiredPolicyRow, RoutingPolicyRow
 
 
 async def latest_policies(
@@ -40,6 +43,28 @@ async def policy_history(session: AsyncSession, name: str) -> Sequence[RoutingPo
     return await policy_versions(session, name) or None
 
 
-async def delete_policy(session: AsyncSession, name: str) -> None:
-    """Every version of the policy (decision records keep their copy)."""
+async def delete_policy(session: AsyncSession, name: str, *, now: datetime) -> None:
+    """Every version of the policy, moved to ``retired_policies``: the decision records
+    that name a version still find its rules there."""
+    versions = select(
+        RoutingPolicyRow.id,
+        RoutingPolicyRow.name,
+        RoutingPolicyRow.version,
+        RoutingPolicyRow.document,
+        RoutingPolicyRow.created_at,
+        literal(now, RetiredPolicyRow.retired_at.type),
+    ).where(RoutingPolicyRow.name == name)
+    columns = ["id", "name", "version", "document", "created_at", "retired_at"]
+    await session.execute(insert(RetiredPolicyRow).from_select(columns, versions))
     await session.execute(delete(RoutingPolicyRow).where(RoutingPolicyRow.name == name))
+
+
+async def policy_document(session: AsyncSession, policy_id: uuid.UUID) -> dict[str, Any] | None:
+    """A policy version's document by its id, current or retired."""
+    found = await session.scalar(
+        union_all(
+            select(RoutingPolicyRow.document).where(RoutingPolicyRow.id == policy_id),
+            select(RetiredPolicyRow.document).where(RetiredPolicyRow.id == policy_id),
+        ).limit(1)
+    )
+    return dict(found) if found is not None else None

@@ -85,10 +85,10 @@ async def get_policy(rows: PolicyVersions) -> PolicyList:
     response_class=Response,
     dependencies=ADMIN,
     responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="Remove a policy and its versions (decision records keep their copy)",
+    summary="Remove a policy and its versions (decision records still show their rules)",
 )
 async def delete_policy(rows: PolicyVersions, session: Session) -> Response:
-    await policies.delete_policy(session, rows[0].name)
+    await policies.delete_policy(session, rows[0].name, now=datetime.now(UTC))
     return Response(status_code=204)
 
 
@@ -98,7 +98,7 @@ async def delete_policy(rows: PolicyVersions, session: Session) -> Response:
     responses={**AUTH_RESPONSES, **NOT_FOUND},
     summary="Why this salesperson: the lead's latest decision record",
 )
-async def get_decision(row: LatestDecision) -> DecisionOut:
+async def get_decision(row: LatestDecision, session: Session) -> DecisionOut:
     return DecisionOut(
         decision_id=row.id,
         lead_id=row.lead_id,
@@ -107,7 +107,7 @@ async def get_decision(row: LatestDecision) -> DecisionOut:
         policy_name=row.policy_name,
         policy_version=row.policy_version,
         decided_at=row.decided_at,
-        record=row.record,
+        record=await service.explanation(session, row),
     )
 
 
@@ -135,8 +135,8 @@ async def simulate(body: SimulationIn, session: Session) -> SimulationOut:
                 pool=d.pool,
                 strategy=d.strategy,
                 reason=d.reason,
-                record=d.record,
+                record=record,
             )
-            for d in decisions
+            for d, record in decisions
         ]
     )

@@ -10,7 +10,7 @@ here: the service hands in what it read and records what comes out.
 import math
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -19,6 +19,18 @@ from leadrouter_router.routing.availability import unavailability
 from leadrouter_router.routing.conditions import holds, territories_of
 from leadrouter_router.routing.facts import LeadFacts, Person, RoutingContext, Static
 from leadrouter_router.routing.matching import duplicate_of, matching_account, open_lead_of_company
+from leadrouter_router.routing.record import (
+    BIT,
+    MATCHED,
+    Circuit,
+    DecisionRecord,
+    Dedupe,
+    FallbackOwner,
+    LeadRef,
+    PolicyRef,
+    PoolCheck,
+)
+from leadrouter_router.routing.record import Candidate as Considered
 
 Outcome = Literal["assigned", "unassigned", "merged"]
 
@@ -46,10 +58,27 @@ class Decision:
     via: str
     """dedupe | account | open_lead | rule | fallback_pool | fallback_owner | none"""
     reason: str
-    record: dict[str, Any]
+    record: DecisionRecord
     pool: str | None = None
     strategy: str | None = None
     merged_into: uuid.UUID | None = None
+
+
+@dataclass(slots=True)
+class _Draft:
+    """The record as the decision goes along (the parts a path reaches)."""
+
+    policy: PolicyRef
+    lead: LeadRef
+    now: datetime
+    dedupe: Dedupe | None = None
+    circuit: Circuit | None = None
+    territories: tuple[str, ...] | None = None
+    rules: list[int] = field(default_factory=list)
+    actual: dict[str, Any] = field(default_factory=dict)
+    pools: list[PoolCheck] = field(default_factory=list)
+    tie_break: str | None = None
+    fallback_owner: FallbackOwner | None = None
 
 
 def round_robin(
@@ -75,18 +104,18 @@ def effective_capacity(limit: int | None, factor: float) -> int | None:
 
 def decide(lead: LeadFacts, context: RoutingContext, policy: Policy, now: datetime) -> Decision:
     doc = policy.document
-    record: dict[str, Any] = {
-        "policy": {"name": policy.name, "version": policy.version},
-        "decided_at": now.isoformat(),
-        "lead": {"lead_key": lead.lead_key, "campaign_id": lead.campaign_id, "grade": lead.grade},
-    }
+    record = _Draft(
+        policy=PolicyRef(policy.name, policy.version, policy.id),
+        lead=LeadRef(lead.lead_key, lead.campaign_id, lead.grade),
+        now=now,
+    )
 
     duplicate = duplicate_of(
         lead, context.known, window=timedelta(hours=doc.dedupe_window_hours), now=now
     )
     if duplicate is not None:
         original, key = duplicate
-        record["dedupe"] = {"lead_id": str(original.id), "matched_on": key}
+        record.dedupe = Dedupe(original.id, key)
         owner = context.people.get(original.owner_id) if original.owner_id else None
         reason = f"the same person (by {key}) as lead {original.id}" + (
             f", which stays with {owner.name}" if owner else ", which waits unassigned"
@@ -100,29 +129,18 @@ def decide(lead: LeadFacts, context: RoutingContext, policy: Policy, now: dateti
         return circuit
 
     territories = territories_of(lead, context.territories)
-    record["territories"] = list(territories)
-    evaluated: list[dict[str, Any]] = []
-    record["rules"] = evaluated
+    record.territories = territories
+    evaluated, seen = record.rules, record.actual
     chosen_rule: Rule | None = None
     for rule in doc.rules:
-        checks = []
-        matched = True
-        for condition in rule.when:
-            ok, actual = holds(condition, lead, territories)
-            checks.append(
-                {
-                    "field": condition.field,
-                    "op": condition.op,
-                    "value": condition.value,
-                    "actual": actual,
-                    "holds": ok,
-                }
-            )
+        failed = MATCHED
+        for position, condition in enumerate(rule.when):
+            ok, seen[condition.field] = holds(condition, lead, territories)
             if not ok:
-                matched = False
+                failed = position
                 break
-        evaluated.append({"rule": rule.name, "matched": matched, "conditions": checks})
-        if matched:
+        evaluated.append(failed)
+        if failed == MATCHED:
             chosen_rule = rule
             break
 
@@ -184,7 +202,7 @@ def decide(lead: LeadFacts, context: RoutingContext, policy: Policy, now: dateti
         owner = next(
             (p for p in context.people.values() if p.email == doc.fallback.owner_email), None
         )
-        record["fallback_owner"] = {"email": doc.fallback.owner_email, "found": owner is not None}
+        record.fallback_owner = FallbackOwner(doc.fallback.owner_email, owner is not None)
         if owner is not None and owner.status == "active" and owner.id not in lead.previous_owners:
             return _finish(
                 record,
@@ -201,41 +219,31 @@ def decide(lead: LeadFacts, context: RoutingContext, policy: Policy, now: dateti
 
 
 def _circuit(
-    lead: LeadFacts, context: RoutingContext, policy: Policy, now: datetime, record: dict[str, Any]
+    lead: LeadFacts, context: RoutingContext, policy: Policy, now: datetime, record: _Draft
 ) -> Decision | None:
     """An owned account or an open lead of the same company goes to its owner if available."""
     found = matching_account(lead, context, threshold=policy.document.account_name_threshold)
+    account_name: str | None = None
     if found is not None:
         account, how = found
-        entry: dict[str, Any] = {
-            "via": "account",
-            "account_id": str(account.id),
-            "account": account.name,
-            "matched_on": how,
-        }
-        owner_id = account.owner_id
+        via, ref_id, account_name, owner_id = "account", account.id, account.name, account.owner_id
+        what = f"account {account.name}"
     else:
         other = open_lead_of_company(lead, context.known)
         if other is None:
-            record["circuit"] = None
             return None
-        entry = {"via": "open_lead", "lead_id": str(other.id), "matched_on": "company domain"}
-        owner_id = other.owner_id
-    record["circuit"] = entry
+        via, how, ref_id, owner_id = "open_lead", "company domain", other.id, other.owner_id
+        what = f"open lead {other.id}"
     person = context.people.get(owner_id) if owner_id is not None else None
     if person is None:
-        entry["owner"] = None
-        entry["excluded"] = ["no owner"]
+        record.circuit = Circuit(via, how, ref_id, None, ("no owner",), account_name)
         return None
-    reasons = list(unavailability(person, now, after_hours_ok=policy.document.allow_after_hours))
+    reasons = unavailability(person, now, after_hours_ok=policy.document.allow_after_hours)
     if person.id in lead.previous_owners:
-        reasons.append(ALREADY_HAD_LEAD)
-    entry["owner"] = str(person.id)
-    entry["excluded"] = reasons
+        reasons += (ALREADY_HAD_LEAD,)
+    record.circuit = Circuit(via, how, ref_id, person.id, reasons, account_name)
     if reasons:
         return None
-    via = entry["via"]
-    what = f"account {entry['account']}" if via == "account" else f"open lead {entry['lead_id']}"
     return _finish(
         record, "assigned", person.id, via, f"keeps the circuit: {person.name} owns {what}"
     )
@@ -279,7 +287,8 @@ class _Slot:
     member: uuid.UUID
     person: Person | None
     key: str
-    base: tuple[str, ...]
+    base: int
+    """The reasons that do not depend on load, as bits of ``record.EXCLUSIONS``."""
     daily_cap: int | None
     open_cap: int | None
 
@@ -305,26 +314,20 @@ def _lead_slots(
     ):
         if person is None or static is None:
             found.append(
-                _Slot(position, member, None, str(member), (UNKNOWN_SALESPERSON,), None, None)
+                _Slot(position, member, None, str(member), BIT[UNKNOWN_SALESPERSON], None, None)
             )
             continue
-        reasons = list(static.unavailable)
+        reasons = 0
+        for reason in static.unavailable:
+            reasons |= BIT[reason]
         if lead.language is not None and lead.language not in person.languages:
-            reasons.append(MISSING_LANGUAGE)
+            reasons |= BIT[MISSING_LANGUAGE]
         if lead.product is not None and lead.product not in person.skills:
-            reasons.append(MISSING_SKILL)
+            reasons |= BIT[MISSING_SKILL]
         if needed is not None and person.seniority < needed:
-            reasons.append(NOT_SENIOR_ENOUGH)
+            reasons |= BIT[NOT_SENIOR_ENOUGH]
         found.append(
-            _Slot(
-                position,
-                member,
-                person,
-                static.key,
-                tuple(reasons),
-                static.daily_cap,
-                static.open_cap,
-            )
+            _Slot(position, member, person, static.key, reasons, static.daily_cap, static.open_cap)
         )
     statics.kinds[cache_key] = found
     return found
@@ -339,7 +342,7 @@ def _pick(
     strategy: Strategy,
     *,
     after_hours: bool,
-    record: dict[str, Any],
+    record: _Draft,
     stage: str,
 ) -> tuple[Person, str] | None:
     """Every member of the pool, with every reason that excludes them; then the strategy."""
@@ -350,33 +353,29 @@ def _pick(
     )
     previous = lead.previous_owners
     assigned_today, open_leads = context.load.assigned_today, context.load.open_leads
-    considered: list[dict[str, Any]] = []
-    record.setdefault("pools", []).append(
-        {"stage": stage, "pool": pool, "strategy": strategy, "candidates": considered}
-    )
+    considered: list[Considered] = []
     eligible: list[tuple[int, Person]] = []
     for slot in slots:
-        reasons = list(slot.base)
+        reasons = slot.base
         member = slot.member
         if slot.daily_cap is not None and assigned_today.get(slot.key, 0) >= slot.daily_cap:
-            reasons.append(DAILY_CAPACITY_REACHED)
+            reasons |= _DAILY
         if slot.open_cap is not None and open_leads.get(slot.key, 0) >= slot.open_cap:
-            reasons.append(OPEN_CAPACITY_REACHED)
+            reasons |= _OPEN
         if previous and member in previous:
-            reasons.append(ALREADY_HAD_LEAD)
-        if slot.person is None:
-            considered.append({"salesperson_id": slot.key, "excluded": reasons})
-            continue
-        considered.append(
-            {"salesperson_id": slot.key, "name": slot.person.name, "excluded": reasons}
-        )
-        if not reasons:
+            reasons |= _HAD
+        considered.append(Considered(member, reasons))
+        if not reasons and slot.person is not None:
             eligible.append((slot.position, slot.person))
+    record.pools.append(PoolCheck(stage, pool, strategy, tuple(considered)))
     if not eligible:
         return None
     person, tie_break = _choose(eligible, [(s.member,) for s in slots], context, pool, strategy)
-    record["tie_break"] = tie_break
+    record.tie_break = tie_break
     return person, tie_break
+
+
+_DAILY, _OPEN, _HAD = BIT[DAILY_CAPACITY_REACHED], BIT[OPEN_CAPACITY_REACHED], BIT[ALREADY_HAD_LEAD]
 
 
 def _choose(
@@ -419,7 +418,7 @@ def _choose(
 
 
 def _finish(
-    record: dict[str, Any],
+    record: _Draft,
     outcome: Outcome,
     salesperson_id: uuid.UUID | None,
     via: str,
@@ -429,20 +428,19 @@ def _finish(
     strategy: str | None = None,
     merged_into: uuid.UUID | None = None,
 ) -> Decision:
-    record.update(
-        outcome=outcome,
-        salesperson_id=str(salesperson_id) if salesperson_id else None,
-        via=via,
-        pool=pool,
-        strategy=strategy,
-        reason=reason,
-    )
+    # Positional: the fields in DecisionRecord's order (policy, decided_at, lead, outcome,
+    # via, reason, salesperson_id, pool, strategy, then what the path reached).
+    found = DecisionRecord(
+        record.policy, record.now, record.lead, outcome, via, reason, salesperson_id, pool,
+        strategy, record.dedupe, record.circuit, record.territories, tuple(record.rules),
+        record.actual, tuple(record.pools), record.tie_break, record.fallback_owner,
+    )  # fmt: skip
     return Decision(
         outcome=outcome,
         salesperson_id=salesperson_id,
         via=via,
         reason=reason,
-        record=record,
+        record=found,
         pool=pool,
         strategy=strategy,
         merged_into=merged_into,

@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadrouter_router.platform.db import Base
@@ -20,7 +20,12 @@ class DecisionRow(Base):
     salesperson_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("salespeople.id"))
     policy_name: Mapped[str | None] = mapped_column(String(200))
     policy_version: Mapped[int | None]
-    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    record: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="Version 1: the full record as JSON (rows written before 0009)."
+    )
+    compact: Mapped[bytes | None] = mapped_column(
+        LargeBinary, doc="Version 2 on: routing.record.DecisionRecord, MessagePack."
+    )
     decided_at: Mapped[datetime] = mapped_column(index=True)
 
 

@@ -11,7 +11,6 @@ from typing import Any, Protocol
 
 import structlog
 from pydantic import ValidationError
-from pydantic_core import to_json
 
 from leadrouter_router.campaigns.models import CampaignRow
 from leadrouter_router.crm import CRM_KIND
@@ -20,6 +19,7 @@ from leadrouter_router.platform.kafka_delivery import KAFKA_KIND
 from leadrouter_router.routing.deadlines import assignment_deadlines
 from leadrouter_router.routing.engine import Decision
 from leadrouter_router.routing.facts import LeadFacts, Person
+from leadrouter_router.routing.record import stored
 from leadrouter_schemas import (
     LeadAssigned,
     LeadAssignedData,
@@ -138,11 +138,9 @@ def record(
             "scored_event_id": scored_event_id,
             "outcome": decision.outcome,
             "salesperson_id": decision.salesperson_id,
-            "policy_name": decision.record["policy"]["name"],
-            "policy_version": decision.record["policy"]["version"],
-            # Encoded once here (pydantic-core), not by json.dumps at the insert: the
-            # record names every rule and candidate, and is the largest row written.
-            "record": to_json(decision.record).decode(),
+            "policy_name": decision.record.policy.name,
+            "policy_version": decision.record.policy.version,
+            "compact": stored(decision.record),
             "decided_at": now,
         }
     )
@@ -230,8 +228,8 @@ def _assigned_event(
             assigned_at=assignment["assigned_at"],
             decision_summary=DecisionSummary(
                 via=decision.via,
-                policy_name=decision.record["policy"]["name"],
-                policy_version=decision.record["policy"]["version"],
+                policy_name=decision.record.policy.name,
+                policy_version=decision.record.policy.version,
                 pool=decision.pool,
                 strategy=decision.strategy,
             ),

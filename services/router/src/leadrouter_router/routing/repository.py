@@ -310,6 +310,13 @@ async def save_rotations(
     )
 
 
+async def salespeople_names(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    query = select(SalespersonRow.id, SalespersonRow.name).where(SalespersonRow.id.in_(ids))
+    return {person: name for person, name in (await session.execute(query)).all()} if ids else {}
+
+
 async def decision_of(session: AsyncSession, lead_id: uuid.UUID) -> DecisionRow | None:
     """The latest decision about a lead."""
     return await session.scalar(

@@ -23,13 +23,17 @@ from leadrouter_router.crm import CRM_KIND
 from leadrouter_router.leads import repository as stored_leads
 from leadrouter_router.leads.models import LeadRow
 from leadrouter_router.platform import outbox
-from leadrouter_router.policies.policy import Policy, PolicyDocument
+from leadrouter_router.policies import repository as policies
+from leadrouter_router.policies.policy import BUILT_IN_POLICY, Policy, PolicyDocument
 from leadrouter_router.routing import repository
 from leadrouter_router.routing.batch import Snapshot, decide_batch
 from leadrouter_router.routing.engine import Decision
 from leadrouter_router.routing.facts import LeadFacts
 from leadrouter_router.routing.metrics import RoutingMetrics
+from leadrouter_router.routing.models import DecisionRow
+from leadrouter_router.routing.record import DecisionRecord, explain, load
 from leadrouter_router.routing.records import NewLead, RoutedLead, Written, lead_columns, record
+from leadrouter_router.routing.schemas import DecisionExplanation
 from leadrouter_router.routing.snapshot import (
     BatchState,
     Configuration,
@@ -282,13 +286,36 @@ async def _route(
     return routed
 
 
+async def explanation(session: AsyncSession, row: DecisionRow) -> DecisionExplanation:
+    """A stored decision's full record: version 1 as it was written, a compact one with
+    its policy version's rules and the candidates' names."""
+    stored = load(row.record, row.compact)
+    if not isinstance(stored, DecisionRecord):
+        return stored
+    return explain(
+        stored,
+        document=await _document_of(session, stored),
+        names=await repository.salespeople_names(
+            session, {c.salesperson_id for pool in stored.pools for c in pool.candidates}
+        ),
+    )
+
+
+async def _document_of(session: AsyncSession, record: DecisionRecord) -> PolicyDocument | None:
+    ref = record.policy
+    if ref.id is None:  # not stored: the built-in policy
+        return BUILT_IN_POLICY.document if ref.name == BUILT_IN_POLICY.name else None
+    document = await policies.policy_document(session, ref.id)
+    return PolicyDocument.model_validate(document) if document is not None else None
+
+
 async def simulate(
     session: AsyncSession,
     leads: list[LeadScoredData],
     *,
     candidate: PolicyDocument | None,
     now: datetime,
-) -> list[Decision]:
+) -> list[tuple[Decision, DecisionExplanation]]:
     """Decide each lead against the stored state, as a batch would, writing nothing."""
     campaign_rows = await campaigns.by_ids(session, {data.lead.campaign_id for data in leads})
     facts = [
@@ -314,4 +341,8 @@ async def simulate(
             else None
         ),
     )
-    return decide_batch(facts, snapshot, now)
+    names = {person.id: person.name for person in context.people.values()}
+    return [
+        (decision, explain(decision.record, document=snapshot.policy(fact).document, names=names))
+        for fact, decision in zip(facts, decide_batch(facts, snapshot, now), strict=True)
+    ]

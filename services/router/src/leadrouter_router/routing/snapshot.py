@@ -106,7 +106,10 @@ def known_of(row: LeadRow | repository.KnownLeadRow) -> KnownLead:
 
 def policy_of(row: RoutingPolicyRow) -> Policy:
     return Policy(
-        name=row.name, version=row.version, document=PolicyDocument.model_validate(row.document)
+        name=row.name,
+        version=row.version,
+        document=PolicyDocument.model_validate(row.document),
+        id=row.id,
     )
 
 

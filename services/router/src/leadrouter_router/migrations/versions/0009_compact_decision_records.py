@@ -1,0 +1,46 @@
+"""decision records in their compact form (version 2), deleted policies' versions kept
+
+Revision ID: 0009
+Revises: 0010
+Create Date: 2026-12-02 15:00:00.000000
+
+Numbered 0009 but after 0010 (which came first, from 0008).
+Rows written before keep their full JSON record (version 1) in ``record`` and are
+read as they are; new rows write ``compact`` only (docs/decisions/0306).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("compact", sa.LargeBinary(), nullable=True))
+        batch_op.alter_column("record", existing_type=sa.JSON(), nullable=True)
+    op.create_table(
+        "retired_policies",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("retired_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def downgrade() -> None:
+    # A compact record cannot be written back as version 1 in SQL (it needs the
+    # policies and names it refers to): going back leaves those rows an empty record.
+    op.execute(sa.text("UPDATE decisions SET record = '{}' WHERE record IS NULL"))
+    op.drop_table("retired_policies")
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.alter_column("record", existing_type=sa.JSON(), nullable=False)
+        batch_op.drop_column("compact")
