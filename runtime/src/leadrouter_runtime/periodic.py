@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from typing import Protocol
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -148,8 +149,20 @@ class PeriodicTask:
             pass
 
 
+class Worker(Protocol):
+    """What :func:`running` runs: a :class:`PeriodicTask`, or a worker built on one
+    (the outbox relay) that stops the same way."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 @asynccontextmanager
-async def running(tasks: Iterable[PeriodicTask], *, grace_s: float = 10.0) -> AsyncIterator[None]:
+async def running(tasks: Iterable[Worker], *, grace_s: float = 10.0) -> AsyncIterator[None]:
     """Run ``tasks`` under one task group while the body runs; on the way out stop
     them, wait up to ``grace_s`` for the runs under way, then cancel what is left."""
     every = list(tasks)

@@ -5,7 +5,6 @@ group, and closes everything in reverse. Endpoints find what they use by type
 (:mod:`leadrouter_runtime.parts`): the shared :class:`RouterState`, or a package's
 own part."""
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -191,7 +190,12 @@ def _lifespan(settings: Settings, metrics: RouterMetrics, replays: ReplayJobs) -
             parts_of(app).provide(state, service_levels, ops)
             await stack.enter_async_context(
                 running(
-                    _periodic(settings, metrics.periodic, recheck, service_levels, lag_probe, ops)
+                    [
+                        relay,
+                        *_periodic(
+                            settings, metrics.periodic, recheck, service_levels, lag_probe, ops
+                        ),
+                    ]
                 )
             )
             log.info("router.started", database=engine.url.render_as_string(hide_password=True))
@@ -244,7 +248,7 @@ async def _relay(
         deliverers[WEBHOOK_KIND] = ManagerWebhook(
             manager_url, webhook_http, token=token.get_secret_value() if token else None
         )
-    relay = OutboxRelay(
+    return OutboxRelay(
         sessions=sessions,
         deliverers=deliverers,
         clock=_utc_now,
@@ -264,9 +268,6 @@ async def _relay(
         on_circuit=metrics.outbox.circuit_changed,
         periodic_metrics=metrics.periodic,
     )
-    relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
-    stack.push_async_callback(_cancel, relay_task)
-    return relay
 
 
 def _workers(
@@ -375,6 +376,7 @@ def _periodic(
     lag_probe: ConsumerLagProbe,
     ops: OpsKafka,
 ) -> list[PeriodicTask]:
+    """Every worker on a timer but the relay (built on a periodic task of its own)."""
     return [
         PeriodicTask(
             "recheck-unassigned",
@@ -454,8 +456,3 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         return app.openapi_schema
 
     return openapi
-
-
-async def _cancel(task: "asyncio.Task[None]") -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)

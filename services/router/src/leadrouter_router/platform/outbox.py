@@ -361,6 +361,10 @@ class OutboxRelay:
             "outbox-relay", self._cycle, interval_s=poll_interval_s, metrics=periodic_metrics
         )
 
+    @property
+    def name(self) -> str:
+        return self._loop.name
+
     def wake(self) -> None:
         """New messages were committed: deliver now rather than at the next poll."""
         self._loop.wake()
