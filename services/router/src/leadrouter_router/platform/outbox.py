@@ -356,6 +356,7 @@ class OutboxRelay:
         self._recording = False
         self._closed: set[Destination] = set()  # circuits closed since the last recording
         self._backlog_observed_at = float("-inf")
+        self._recorded_since_observed = False
         self._probe_wake: asyncio.TimerHandle | None = None
         self._loop = PeriodicTask(
             "outbox-relay", self._cycle, interval_s=poll_interval_s, metrics=periodic_metrics
@@ -397,9 +398,12 @@ class OutboxRelay:
         return Next.NOW if started and self._in_flight_messages < self._batch_size else None
 
     async def _observe_backlog_now_and_then(self) -> None:
+        """After results were recorded, else once a poll interval."""
         moment = asyncio.get_running_loop().time()
-        if moment - self._backlog_observed_at >= self._poll_interval_s:
-            self._backlog_observed_at = moment
+        if self._recorded_since_observed or (
+            moment - self._backlog_observed_at >= self._poll_interval_s
+        ):
+            self._backlog_observed_at, self._recorded_since_observed = moment, False
             await self.observe_backlog()
 
     async def observe_backlog(self) -> None:
@@ -511,6 +515,7 @@ class OutboxRelay:
             # The lease ran out and another relay holds the message now: its result
             # is the one to record.
             log.warning("outbox.lease_lost", id=str(message_id))
+        self._recorded_since_observed = True
         self.wake()  # the successors of what was recorded may be due, and there is room
 
     def _count_in_circuit(
