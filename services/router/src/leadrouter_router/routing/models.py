@@ -21,7 +21,7 @@ class DecisionRow(Base):
     policy_name: Mapped[str | None] = mapped_column(String(200))
     policy_version: Mapped[int | None]
     record: Mapped[dict[str, Any] | None] = mapped_column(
-        JSON, doc="Version 1: the full record as JSON (rows written before 0009)."
+        JSON, doc="Version 1: the full record as JSON (rows written before 0010)."
     )
     compact: Mapped[bytes | None] = mapped_column(
         LargeBinary, doc="Version 2 on: routing.record.DecisionRecord, MessagePack."

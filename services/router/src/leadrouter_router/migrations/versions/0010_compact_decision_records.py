@@ -1,10 +1,9 @@
 """decision records in their compact form (version 2), deleted policies' versions kept
 
-Revision ID: 0009
-Revises: 0010
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 15:00:00.000000
 
-Numbered 0009 but after 0010 (which came first, from 0008).
 Rows written before keep their full JSON record (version 1) in ``record`` and are
 read as they are; new rows write ``compact`` only (docs/decisions/0306).
 """
@@ -14,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0010"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
