@@ -368,3 +368,28 @@ async def pipeline(bootstrap: str, postgres: str, sizes: Sizes, logs: Path) -> l
             for name, label in processes.items()
         ),
     ]
+
+
+def main() -> None:
+    """Only the pipeline, for working on it: ``uv run python -m bench.pipeline``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bootstrap", default="127.0.0.1:29092")
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:55432/postgres")
+    parser.add_argument("--idle", type=int, default=Sizes.idle)
+    parser.add_argument("--rate", type=float, default=Sizes.rate)
+    parser.add_argument("--rate-seconds", type=float, default=Sizes.rate_seconds)
+    parser.add_argument("--saturation", type=int, default=Sizes.saturation)
+    parser.add_argument("--in-flight", type=int, default=Sizes.in_flight)
+    parser.add_argument("--logs", type=Path, default=Path("var/bench"))
+    args = parser.parse_args()
+    args.logs.mkdir(parents=True, exist_ok=True)
+    sizes = Sizes(args.idle, args.rate, args.rate_seconds, args.saturation, args.in_flight)
+    for figure in asyncio.run(pipeline(args.bootstrap, args.postgres, sizes, args.logs)):
+        cost = f"  {figure.cpu_s_per_1000:.2f} CPU-s/1000" if figure.cpu_s_per_1000 else ""
+        print(f"{figure.label}: {figure.text()}{cost} {figure.note}".rstrip())
+
+
+if __name__ == "__main__":
+    main()
