@@ -1,20 +1,12 @@
 """routing data: salespeople details, teams, territories, accounts, campaigns,
 policies, decisions; leads and assignments gain what routing needs
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-28 15:39:47.277279
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

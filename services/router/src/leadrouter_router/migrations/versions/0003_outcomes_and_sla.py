@@ -1,19 +1,10 @@
-"""outcomes and service levels: CRM callbacks, assignment stages and SLA deadlines
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-28 16:50:00.000000
-"""
-
-from collections.abc import Sequence
+"""outcomes and service levels: CRM callbacks, assignment stages and SLA deadlines"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,19 +1,10 @@
-"""lead rejections: one row per LeadRejected event, for the funnel's rejected counts
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-28 18:10:00.000000
-"""
-
-from collections.abc import Sequence
+"""lead rejections: one row per LeadRejected event, for the funnel's rejected counts"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
 down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

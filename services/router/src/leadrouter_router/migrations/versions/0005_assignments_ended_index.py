@@ -1,18 +1,9 @@
-"""an index for the ops page's SLA breaches: assignments by stage and end time
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-28 19:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""an index for the ops page's SLA breaches: assignments by stage and end time"""
 
 from alembic import op
 
 revision: str = "0005"
 down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

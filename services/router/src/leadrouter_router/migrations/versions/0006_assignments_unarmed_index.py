@@ -2,21 +2,13 @@
 
 The deadlines of assignments made before are set by the SLA checker (ended ones
 included), from ``assigned_at``: docs/decisions/0607-sla-deadlines-at-assignment.md.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-02 05:00:00.000000
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
 down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,10 +1,6 @@
 """outbox in order by key: a sequence number for each message, a lease marker, and an
 index over each stream (kind, destination, key, seq)
 
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-02 05:00:00.000000
-
 PostgreSQL numbers messages with an identity column. SQLite has no sequence apart from
 the rowid: the column defaults to 0 and a trigger sets it to the rowid after each
 insert (SQLite serialises writers, so the rowid follows the order of commits). A later
@@ -12,15 +8,11 @@ migration that rebuilds ``outbox`` on SQLite (``batch_alter_table`` with a copy)
 the trigger and must create it again: ``tests/router/test_migrations.py`` checks it.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
 down_revision: str | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 SQLITE_TRIGGER = """
 CREATE TRIGGER outbox_seq_from_rowid AFTER INSERT ON outbox

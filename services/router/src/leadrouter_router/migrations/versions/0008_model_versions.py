@@ -1,19 +1,10 @@
-"""model versions fitted to outcomes, and the audit of every fit, promotion, rollback
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-02 05:10:00.000000
-"""
-
-from collections.abc import Sequence
+"""model versions fitted to outcomes, and the audit of every fit, promotion, rollback"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
 down_revision: str | None = "0007"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

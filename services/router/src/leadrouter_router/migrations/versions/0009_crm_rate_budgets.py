@@ -1,19 +1,10 @@
-"""the CRM account's request budget, one row per account, shared by every relay
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-02 15:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""the CRM account's request budget, one row per account, shared by every relay"""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
 down_revision: str | None = "0008"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,22 +1,14 @@
 """decision records in their compact form (version 2), deleted policies' versions kept
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-02 15:00:00.000000
-
 Rows written before keep their full JSON record (version 1) in ``record`` and are
 read as they are; new rows write ``compact`` only (docs/decisions/0306).
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
 down_revision: str | None = "0009"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
