@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -23,7 +23,8 @@ from leadrouter_runtime import failures
 from leadrouter_runtime.kafka_metrics import ConsumerMetrics
 from leadrouter_runtime.retries import paced
 from leadrouter_runtime.settings import KafkaSettings
-from leadrouter_schemas.serde import Headers
+from leadrouter_schemas.envelope import Event
+from leadrouter_schemas.serde import Headers, decode_as
 from leadrouter_schemas.topics import (
     DLQ_ERROR_LOCATION,
     DLQ_ERROR_TYPE,
@@ -35,6 +36,8 @@ from leadrouter_schemas.topics import (
 )
 
 log = structlog.get_logger(__name__)
+
+EventT = TypeVar("EventT", bound=Event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,32 @@ class DeadLetter:
         if error is None:
             return cls.of(record, failures.tombstone(expected=expected))
         return cls.of(record, failures.invalid(error, model=model, expected=expected))
+
+
+def decoded(record: ConsumerRecord[bytes, bytes], event_type: type[EventT]) -> EventT | DeadLetter:
+    """The record's value as an ``event_type`` event, or the dead letter of a record
+    that is not one (or has no value: a tombstone)."""
+    if record.value is None:
+        return DeadLetter.undecodable(record, None, model=event_type)
+    try:
+        return decode_as(record.value, event_type)
+    except ValidationError as error:
+        return DeadLetter.undecodable(record, error, model=event_type)
+
+
+def decode_all(
+    records: Sequence[ConsumerRecord[bytes, bytes]], event_type: type[EventT]
+) -> tuple[list[EventT], list[DeadLetter]]:
+    """The events among ``records`` and the dead letters of the rest, in their order."""
+    events: list[EventT] = []
+    letters: list[DeadLetter] = []
+    for record in records:
+        event = decoded(record, event_type)
+        if isinstance(event, DeadLetter):
+            letters.append(event)
+        else:
+            events.append(event)
+    return events, letters
 
 
 def create_producer(settings: KafkaSettings, *, client_suffix: str) -> AIOKafkaProducer:

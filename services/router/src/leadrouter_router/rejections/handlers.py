@@ -1,45 +1,34 @@
 """The ``leads.rejected`` consumer: one transaction per batch, offsets after the commit."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRecord
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.rejections.service import record_rejections
-from leadrouter_runtime.kafka import BatchConsumer, DeadLetter
+from leadrouter_runtime.kafka import BatchConsumer, DeadLetter, decode_all
 from leadrouter_runtime.kafka_metrics import ConsumerMetrics
 from leadrouter_runtime.settings import KafkaSettings
-from leadrouter_schemas import LeadRejected, decode_as, topics
+from leadrouter_schemas import LeadRejected, topics
 
 log = structlog.get_logger(__name__)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RecordRejections:
     """Batch handler for :class:`leadrouter_runtime.kafka.BatchConsumer`."""
 
-    def __init__(
-        self, *, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime]
-    ) -> None:
-        self._sessions = sessions
-        self._clock = clock
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime]
 
     async def __call__(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[DeadLetter]:
-        events: list[LeadRejected] = []
-        letters: list[DeadLetter] = []
-        for record in records:
-            if record.value is None:
-                letters.append(DeadLetter.undecodable(record, None, model=LeadRejected))
-                continue
-            try:
-                events.append(decode_as(record.value, LeadRejected))
-            except ValidationError as error:
-                letters.append(DeadLetter.undecodable(record, error, model=LeadRejected))
+        events, letters = decode_all(records, LeadRejected)
         if events:
-            async with self._sessions.begin() as session:
-                stored = await record_rejections(session, events, now=self._clock())
+            async with self.sessions.begin() as session:
+                stored = await record_rejections(session, events, now=self.clock())
             for event in events:
                 log.debug(
                     "rejections.received",
