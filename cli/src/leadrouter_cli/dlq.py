@@ -1,33 +1,16 @@
 """Dead letters: what each says (reason, where it came from) and how it goes back.
 
 A dead letter is the original record (key, value, headers) plus ``dlq-*`` headers
-(``leadrouter_runtime.kafka.dead_letter_record``). Replaying re-produces the
+(``leadrouter_schemas.dead_letters``). Replaying re-produces the
 original to its source topic; consumers deduplicate by event id, so a record
 replayed twice is processed once.
 """
 
 from dataclasses import dataclass
 
-from leadrouter_cli.events import DLQ_HEADER_PREFIX, Headers, RawRecord, header
-from leadrouter_schemas.topics import (
-    DLQ_ERROR_LOCATION,
-    DLQ_ERROR_TYPE,
-    DLQ_REASON,
-    DLQ_SOURCE_OFFSET,
-    DLQ_SOURCE_PARTITION,
-    DLQ_SOURCE_TOPIC,
-    DLQ_SUFFIX,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetterInfo:
-    reason: str | None
-    error_type: str | None
-    error_location: str | None
-    source_topic: str | None
-    source_partition: str | None
-    source_offset: str | None
+from leadrouter_cli.events import DLQ_HEADER_PREFIX, Headers, RawRecord
+from leadrouter_schemas.dead_letters import DeadLetterHeaders
+from leadrouter_schemas.topics import DLQ_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +25,13 @@ class Replay:
     problem: str | None = None
 
 
-def info(record: RawRecord) -> DeadLetterInfo:
-    return DeadLetterInfo(
-        reason=header(record.headers, DLQ_REASON),
-        error_type=header(record.headers, DLQ_ERROR_TYPE),
-        error_location=header(record.headers, DLQ_ERROR_LOCATION),
-        source_topic=header(record.headers, DLQ_SOURCE_TOPIC),
-        source_partition=header(record.headers, DLQ_SOURCE_PARTITION),
-        source_offset=header(record.headers, DLQ_SOURCE_OFFSET),
-    )
+def info(record: RawRecord) -> DeadLetterHeaders:
+    return DeadLetterHeaders.read(record.headers)
 
 
 def replay_of(record: RawRecord, *, to: str | None = None) -> Replay:
     """The original record of a dead letter, bound for ``to`` or its source topic."""
-    source = to or header(record.headers, DLQ_SOURCE_TOPIC)
+    source = to or info(record).source_topic
     problem = None
     if not source:
         problem = "no dlq-source-topic header: give --to TOPIC"

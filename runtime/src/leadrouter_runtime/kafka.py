@@ -23,17 +23,10 @@ from leadrouter_runtime import failures
 from leadrouter_runtime.kafka_metrics import ConsumerMetrics
 from leadrouter_runtime.retries import paced
 from leadrouter_runtime.settings import KafkaSettings
+from leadrouter_schemas.dead_letters import dead_letter_headers
 from leadrouter_schemas.envelope import Event
 from leadrouter_schemas.serde import Headers, decode_as
-from leadrouter_schemas.topics import (
-    DLQ_ERROR_LOCATION,
-    DLQ_ERROR_TYPE,
-    DLQ_REASON,
-    DLQ_SOURCE_OFFSET,
-    DLQ_SOURCE_PARTITION,
-    DLQ_SOURCE_TOPIC,
-    dead_letter,
-)
+from leadrouter_schemas.topics import dead_letter
 
 log = structlog.get_logger(__name__)
 
@@ -131,12 +124,14 @@ def dead_letter_record(letter: DeadLetter) -> OutboundRecord:
     record = letter.record
     headers: Headers = [
         *list(record.headers or ()),
-        (DLQ_REASON, letter.reason.encode()[:4000]),
-        (DLQ_ERROR_TYPE, letter.error_type.encode()[:200]),
-        (DLQ_ERROR_LOCATION, letter.location.encode()[:400]),
-        (DLQ_SOURCE_TOPIC, record.topic.encode()),
-        (DLQ_SOURCE_PARTITION, str(record.partition).encode()),
-        (DLQ_SOURCE_OFFSET, str(record.offset).encode()),
+        *dead_letter_headers(
+            reason=letter.reason,
+            error_type=letter.error_type,
+            error_location=letter.location,
+            source_topic=record.topic,
+            source_partition=record.partition,
+            source_offset=record.offset,
+        ),
     ]
     return OutboundRecord(
         topic=dead_letter(record.topic), value=record.value, key=record.key, headers=headers

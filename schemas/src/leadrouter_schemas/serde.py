@@ -1,6 +1,7 @@
 """Events on the wire: JSON values, and the headers that let a reader route them
 without parsing the body (type, version, ids)."""
 
+from collections.abc import Iterable
 from typing import Annotated, Final, TypeVar
 
 from pydantic import Field, TypeAdapter
@@ -66,6 +67,16 @@ def header_values(event: Event) -> dict[str, str]:
 def headers(event: Event) -> Headers:
     """The headers of ``event``'s record, as Kafka takes them."""
     return [(name, value.encode()) for name, value in header_values(event).items()]
+
+
+def header_texts(headers: Iterable[tuple[str, bytes | None]]) -> dict[str, str]:
+    """A record's headers as text, the first value of each name (UTF-8, undecodable
+    bytes replaced; a header without a value reads ``-``)."""
+    texts: dict[str, str] = {}
+    for name, value in headers:
+        if name not in texts:
+            texts[name] = "-" if value is None else bytes(value).decode(errors="replace")
+    return texts
 
 
 def decode(value: bytes) -> AnyEvent:

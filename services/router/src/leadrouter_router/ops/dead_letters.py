@@ -1,5 +1,5 @@
 """What a dead letter says, for people: the reason and where it came from (the
-``dlq-*`` headers of ``leadrouter_runtime.kafka.dead_letter_record``), the lead's
+``dlq-*`` headers, read by ``leadrouter_schemas.dead_letters``), the lead's
 correlation id, and the start of the original value."""
 
 from collections.abc import Sequence
@@ -7,15 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from leadrouter_schemas.serde import HEADER_CORRELATION_ID, HEADER_EVENT_TYPE
-from leadrouter_schemas.topics import (
-    DLQ_ERROR_LOCATION,
-    DLQ_ERROR_TYPE,
-    DLQ_REASON,
-    DLQ_SOURCE_OFFSET,
-    DLQ_SOURCE_PARTITION,
-    DLQ_SOURCE_TOPIC,
-)
+from leadrouter_schemas.dead_letters import DeadLetterHeaders
+from leadrouter_schemas.serde import HEADER_CORRELATION_ID, HEADER_EVENT_TYPE, header_texts
 
 PREVIEW_CHARS = 240
 
@@ -49,9 +42,8 @@ def _number(value: str | None) -> int | None:
 
 def describe(record: Any) -> DeadLetterView:
     """``record`` is an aiokafka ``ConsumerRecord`` of a dead-letter topic."""
-    headers: dict[str, str | None] = {}
-    for name, raw in record.headers or ():
-        headers.setdefault(name, _text(bytes(raw)))
+    headers = header_texts(record.headers or ())
+    said = DeadLetterHeaders.read(record.headers or ())
     value: bytes = record.value or b""
     return DeadLetterView(
         topic=record.topic,
@@ -59,12 +51,12 @@ def describe(record: Any) -> DeadLetterView:
         offset=record.offset,
         dead_lettered_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
         key=_text(record.key),
-        reason=headers.get(DLQ_REASON),
-        error_type=headers.get(DLQ_ERROR_TYPE),
-        error_location=headers.get(DLQ_ERROR_LOCATION),
-        source_topic=headers.get(DLQ_SOURCE_TOPIC),
-        source_partition=_number(headers.get(DLQ_SOURCE_PARTITION)),
-        source_offset=_number(headers.get(DLQ_SOURCE_OFFSET)),
+        reason=said.reason,
+        error_type=said.error_type,
+        error_location=said.error_location,
+        source_topic=said.source_topic,
+        source_partition=_number(said.source_partition),
+        source_offset=_number(said.source_offset),
         event_type=headers.get(HEADER_EVENT_TYPE),
         correlation_id=headers.get(HEADER_CORRELATION_ID),
         size_bytes=len(value),

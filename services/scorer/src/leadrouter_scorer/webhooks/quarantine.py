@@ -22,7 +22,8 @@ from leadrouter_runtime.kafka import OutboundRecord
 from leadrouter_runtime.problems import MalformedBody, Problem
 from leadrouter_runtime.values import JsonTooDeepError
 from leadrouter_schemas import topics
-from leadrouter_schemas.serde import HEADER_CORRELATION_ID, Headers
+from leadrouter_schemas.dead_letters import dead_letter_headers
+from leadrouter_schemas.serde import HEADER_CORRELATION_ID, Headers, header_texts
 from leadrouter_scorer.webhooks.platforms.common import body_digest
 
 
@@ -100,10 +101,12 @@ def quarantine_record(
     puts it there to be mapped again."""
     headers: Headers = [
         *delivery_headers(delivery),
-        (topics.DLQ_REASON, reason.reason.encode()[:4000]),
-        (topics.DLQ_ERROR_TYPE, reason.error_type.encode()[:200]),
-        (topics.DLQ_ERROR_LOCATION, reason.location.encode()[:400]),
-        (topics.DLQ_SOURCE_TOPIC, raw_topic.encode()),
+        *dead_letter_headers(
+            reason=reason.reason,
+            error_type=reason.error_type,
+            error_location=reason.location,
+            source_topic=raw_topic,
+        ),
     ]
     key = f"{delivery.source}:{body_digest(delivery.body)}"
     return OutboundRecord(
@@ -117,9 +120,7 @@ class NotADeliveryError(ValueError):
 
 def delivery_of(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Delivery:
     """The delivery a ``webhooks.raw`` record carries (as written by the quarantine)."""
-    found: dict[str, str] = {}
-    for name, raw in headers:
-        found.setdefault(name, bytes(raw).decode("utf-8", errors="replace"))
+    found = header_texts(headers)
     source = found.get(topics.WEBHOOK_SOURCE)
     if not source:
         raise NotADeliveryError(f"no {topics.WEBHOOK_SOURCE} header")
