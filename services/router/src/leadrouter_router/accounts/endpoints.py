@@ -4,24 +4,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
 from leadrouter_router.accounts import repository
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.accounts.schemas import AccountIn, AccountList, AccountOut
 from leadrouter_router.errors import UnknownReference
-from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, require
+from leadrouter_router.platform.auth import NOT_FOUND
 from leadrouter_router.platform.lookup import get_or_404
-from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter, no_content
 from leadrouter_router.salespeople import repository as salespeople
 from leadrouter_router.state import Session
-from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
-READ = [Depends(require("read"))]
-ADMIN = [Depends(require("admin"))]
-WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES}
-
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"], route_class=ResourceRoute)
+router = ScopedRouter(prefix="/v1/accounts", tags=["accounts"], route_class=ResourceRoute)
 Account = Annotated[
     AccountRow, Depends(get_or_404(repository.get, "account_id", uuid.UUID, "No account {}."))
 ]
@@ -35,15 +30,13 @@ async def _values(session: Session, body: AccountIn) -> dict[str, object]:
     return values
 
 
-@router.get("", dependencies=READ, responses=AUTH_RESPONSES, summary="All accounts")
+@router.read("", "All accounts")
 async def list_accounts(session: Session) -> AccountList:
     rows = await repository.all_accounts(session)
     return AccountList(items=[AccountOut.model_validate(row) for row in rows])
 
 
-@router.post(
-    "", status_code=201, dependencies=ADMIN, responses=WRITE_RESPONSES, summary="Add an account"
-)
+@router.add("", "Add an account")
 async def create_account(body: AccountIn, session: Session) -> AccountOut:
     row = AccountRow(id=uuid.uuid4(), created_at=datetime.now(UTC), **await _values(session, body))
     session.add(row)
@@ -51,22 +44,12 @@ async def create_account(body: AccountIn, session: Session) -> AccountOut:
     return AccountOut.model_validate(row)
 
 
-@router.get(
-    "/{account_id}",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="One account",
-)
+@router.read("/{account_id}", "One account", NOT_FOUND)
 async def get_account(account: Account) -> AccountOut:
     return AccountOut.model_validate(account)
 
 
-@router.put(
-    "/{account_id}",
-    dependencies=ADMIN,
-    responses={**WRITE_RESPONSES, **NOT_FOUND},
-    summary="Replace an account",
-)
+@router.replace("/{account_id}", "Replace an account", NOT_FOUND)
 async def replace_account(row: Account, body: AccountIn, session: Session) -> AccountOut:
     for name, value in (await _values(session, body)).items():
         setattr(row, name, value)
@@ -74,14 +57,7 @@ async def replace_account(row: Account, body: AccountIn, session: Session) -> Ac
     return AccountOut.model_validate(row)
 
 
-@router.delete(
-    "/{account_id}",
-    status_code=204,
-    response_class=Response,
-    dependencies=ADMIN,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="Remove an account",
-)
+@router.remove("/{account_id}", "Remove an account", NOT_FOUND)
 async def delete_account(account: Account, session: Session) -> Response:
     await session.delete(account)
-    return Response(status_code=204)
+    return no_content()

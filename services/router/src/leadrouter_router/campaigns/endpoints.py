@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Depends, Path, Request, Response
 
 from leadrouter_router.campaigns import repository, service
 from leadrouter_router.campaigns.models import CampaignRow
@@ -16,15 +16,11 @@ from leadrouter_router.campaigns.schemas import (
     CampaignOut,
 )
 from leadrouter_router.errors import Conflict
-from leadrouter_router.platform.auth import AUTH_RESPONSES, CONFLICT, NOT_FOUND, require
+from leadrouter_router.platform.auth import CONFLICT, NOT_FOUND
 from leadrouter_router.platform.lookup import get_or_404
-from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter, no_content
 from leadrouter_router.state import Session, router_state
-from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
-READ = [Depends(require("read"))]
-ADMIN = [Depends(require("admin"))]
-WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES}
 CampaignId = Annotated[
     str, Path(min_length=1, max_length=CAMPAIGN_ID_MAX_LENGTH, pattern=CAMPAIGN_ID_PATTERN)
 ]
@@ -33,26 +29,20 @@ Campaign = Annotated[
     Depends(get_or_404(repository.get, "campaign_id", CampaignId, "No campaign {}.")),
 ]
 
-router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=ResourceRoute)
+router = ScopedRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=ResourceRoute)
 
 
 def _prefix(request: Request) -> str:
     return router_state(request).settings.kafka.topic_prefix
 
 
-@router.get("", dependencies=READ, responses=AUTH_RESPONSES, summary="All campaigns")
+@router.read("", "All campaigns")
 async def list_campaigns(session: Session) -> CampaignList:
     rows = await repository.all_campaigns(session)
     return CampaignList(items=[service.campaign_out(row) for row in rows])
 
 
-@router.post(
-    "",
-    status_code=201,
-    dependencies=ADMIN,
-    responses={**WRITE_RESPONSES, **CONFLICT},
-    summary="Add a campaign (published to the scorer)",
-)
+@router.add("", "Add a campaign (published to the scorer)", CONFLICT)
 async def create_campaign(body: CampaignIn, session: Session, request: Request) -> CampaignOut:
     if await repository.get(session, body.campaign_id) is not None:
         raise Conflict(f"Campaign {body.campaign_id} exists; PUT replaces it.")
@@ -66,21 +56,13 @@ async def create_campaign(body: CampaignIn, session: Session, request: Request) 
     return service.campaign_out(row)
 
 
-@router.get(
-    "/{campaign_id}",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="One campaign",
-)
+@router.read("/{campaign_id}", "One campaign", NOT_FOUND)
 async def get_campaign(row: Campaign) -> CampaignOut:
     return service.campaign_out(row)
 
 
-@router.put(
-    "/{campaign_id}",
-    dependencies=ADMIN,
-    responses=WRITE_RESPONSES,
-    summary="Create or replace a campaign; a change is a new version, published",
+@router.replace(
+    "/{campaign_id}", "Create or replace a campaign; a change is a new version, published"
 )
 async def put_campaign(
     campaign_id: CampaignId, body: CampaignBody, session: Session, request: Request
@@ -91,13 +73,8 @@ async def put_campaign(
     return service.campaign_out(row)
 
 
-@router.delete(
-    "/{campaign_id}",
-    status_code=204,
-    response_class=Response,
-    dependencies=ADMIN,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="End a campaign: it is kept, inactive, and the scorer is told",
+@router.remove(
+    "/{campaign_id}", "End a campaign: it is kept, inactive, and the scorer is told", NOT_FOUND
 )
 async def delete_campaign(row: Campaign, session: Session, request: Request) -> Response:
     body = CampaignBody.model_validate(
@@ -111,4 +88,4 @@ async def delete_campaign(row: Campaign, session: Session, request: Request) -> 
     await service.save_campaign(
         session, row.campaign_id, body, now=datetime.now(UTC), topic_prefix=_prefix(request)
     )
-    return Response(status_code=204)
+    return no_content()

@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from leadrouter_router.leads import repository
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
@@ -16,18 +16,13 @@ from leadrouter_router.leads.schemas import (
     LeadPage,
     LeadStatus,
 )
-from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, problem_entry, require
+from leadrouter_router.platform.auth import NOT_FOUND, problem_entry
 from leadrouter_router.platform.lookup import get_or_404
-from leadrouter_router.platform.pagination import (
-    Cursor,
-    PageSize,
-    decode_cursor,
-    encode_cursor,
-)
+from leadrouter_router.platform.pagination import Page
+from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.state import Session
 from leadrouter_runtime.values import UtcDatetime
 
-READ = [Depends(require("read"))]
 BAD_QUERY: dict[int | str, dict[str, Any]] = {
     400: problem_entry("The cursor was not given by this API"),
     422: problem_entry("A query parameter is not valid"),
@@ -36,7 +31,7 @@ Lead = Annotated[
     LeadRow, Depends(get_or_404(repository.get_lead, "lead_id", uuid.UUID, "No lead {}."))
 ]
 
-router = APIRouter(tags=["leads"])
+router = ScopedRouter(tags=["leads"])
 
 
 def _assignment_out(row: AssignmentRow) -> AssignmentOut:
@@ -60,27 +55,21 @@ def _lead_out(lead: LeadRow, assignments: Iterable[AssignmentRow]) -> LeadOut:
     )
 
 
-@router.get(
-    "/v1/leads",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **BAD_QUERY},
-    summary="List leads, newest first",
-)
+@router.read("/v1/leads", "List leads, newest first", BAD_QUERY)
 async def list_leads(
     session: Session,
+    page: Page,
     correlation_id: Annotated[str | None, Query(max_length=128)] = None,
     campaign_id: Annotated[str | None, Query(max_length=200)] = None,
     status: LeadStatus | None = None,
     salesperson_id: Annotated[uuid.UUID | None, Query(description="The owner.")] = None,
     received_from: UtcDatetime | None = None,
     received_until: UtcDatetime | None = None,
-    limit: PageSize = 50,
-    cursor: Cursor = None,
 ) -> LeadPage:
     leads = await repository.list_leads(
         session,
-        limit=limit,
-        after=decode_cursor(cursor) if cursor else None,
+        limit=page.limit,
+        after=page.after,
         correlation_id=correlation_id,
         campaign_id=campaign_id,
         status=status,
@@ -91,51 +80,38 @@ async def list_leads(
     by_lead: dict[uuid.UUID, list[AssignmentRow]] = defaultdict(list)
     for row in await repository.assignments_of(session, [lead.id for lead in leads]):
         by_lead[row.lead_id].append(row)
-    last = leads[-1] if len(leads) == limit else None
     return LeadPage(
         items=[_lead_out(lead, by_lead[lead.id]) for lead in leads],
-        next_cursor=encode_cursor(last.received_at, last.id) if last else None,
+        next_cursor=page.next_cursor(leads, lambda lead: (lead.received_at, lead.id)),
     )
 
 
-@router.get(
-    "/v1/leads/{lead_id}",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="One lead with its assignments",
-)
+@router.read("/v1/leads/{lead_id}", "One lead with its assignments", NOT_FOUND)
 async def get_lead(lead: Lead, session: Session) -> LeadOut:
     return _lead_out(lead, await repository.assignments_of(session, [lead.id]))
 
 
-@router.get(
-    "/v1/assignments",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **BAD_QUERY},
-    summary="List assignments, newest first",
-)
+@router.read("/v1/assignments", "List assignments, newest first", BAD_QUERY)
 async def list_assignments(
     session: Session,
+    page: Page,
     salesperson_id: uuid.UUID | None = None,
     campaign_id: Annotated[str | None, Query(max_length=200)] = None,
     pool: Annotated[str | None, Query(max_length=200)] = None,
     assigned_from: UtcDatetime | None = None,
     assigned_until: UtcDatetime | None = None,
-    limit: PageSize = 50,
-    cursor: Cursor = None,
 ) -> AssignmentPage:
     rows = await repository.list_assignments(
         session,
-        limit=limit,
-        after=decode_cursor(cursor) if cursor else None,
+        limit=page.limit,
+        after=page.after,
         salesperson_id=salesperson_id,
         campaign_id=campaign_id,
         pool=pool,
         assigned_from=assigned_from,
         assigned_until=assigned_until,
     )
-    last = rows[-1] if len(rows) == limit else None
     return AssignmentPage(
         items=[_assignment_out(row) for row in rows],
-        next_cursor=encode_cursor(last.assigned_at, last.id) if last else None,
+        next_cursor=page.next_cursor(rows, lambda row: (row.assigned_at, row.id)),
     )

@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import Depends, Path, Response
 
-from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, require
+from leadrouter_router.platform.auth import NOT_FOUND
 from leadrouter_router.platform.lookup import get_or_404
-from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter, no_content
 from leadrouter_router.policies import repository as policies
 from leadrouter_router.policies import service as policy_service
 from leadrouter_router.policies.models import RoutingPolicyRow
@@ -28,8 +28,6 @@ from leadrouter_router.state import Session
 from leadrouter_runtime.problems import PROBLEM_RESPONSES
 from leadrouter_schemas import LeadScoredData
 
-READ = [Depends(require("read"))]
-ADMIN = [Depends(require("admin"))]
 PolicyName = Annotated[str, Path(min_length=1, max_length=200)]
 PolicyVersions = Annotated[
     Sequence[RoutingPolicyRow],
@@ -40,7 +38,7 @@ LatestDecision = Annotated[
     Depends(get_or_404(repository.decision_of, "lead_id", uuid.UUID, "No decision for lead {}.")),
 ]
 
-router = APIRouter(tags=["routing"], route_class=ResourceRoute)
+router = ScopedRouter(tags=["routing"], route_class=ResourceRoute)
 
 
 def _out(row: RoutingPolicyRow) -> PolicyOut:
@@ -52,51 +50,37 @@ def _out(row: RoutingPolicyRow) -> PolicyOut:
     )
 
 
-@router.get("/v1/policies", dependencies=READ, responses=AUTH_RESPONSES, summary="Current policies")
+@router.read("/v1/policies", "Current policies")
 async def list_policies(session: Session) -> PolicyList:
     rows = await policies.latest_policies(session)
     return PolicyList(items=[_out(rows[name]) for name in sorted(rows)])
 
 
-@router.put(
-    "/v1/policies/{name}",
-    dependencies=ADMIN,
-    responses={**AUTH_RESPONSES, **PROBLEM_RESPONSES},
-    summary="Store a policy: a new version when it changed",
-)
+@router.replace("/v1/policies/{name}", "Store a policy: a new version when it changed")
 async def put_policy(name: PolicyName, body: PolicyDocument, session: Session) -> PolicyOut:
     row, _ = await policy_service.save_policy(session, name, body, now=datetime.now(UTC))
     return _out(row)
 
 
-@router.get(
-    "/v1/policies/{name}",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="A policy's versions, newest first",
-)
+@router.read("/v1/policies/{name}", "A policy's versions, newest first", NOT_FOUND)
 async def get_policy(rows: PolicyVersions) -> PolicyList:
     return PolicyList(items=[_out(row) for row in rows])
 
 
-@router.delete(
+@router.remove(
     "/v1/policies/{name}",
-    status_code=204,
-    response_class=Response,
-    dependencies=ADMIN,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="Remove a policy and its versions (decision records still show their rules)",
+    "Remove a policy and its versions (decision records still show their rules)",
+    NOT_FOUND,
 )
 async def delete_policy(rows: PolicyVersions, session: Session) -> Response:
     await policies.delete_policy(session, rows[0].name, now=datetime.now(UTC))
-    return Response(status_code=204)
+    return no_content()
 
 
-@router.get(
+@router.read(
     "/v1/leads/{lead_id}/decision",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="Why this salesperson: the lead's latest decision record",
+    "Why this salesperson: the lead's latest decision record",
+    NOT_FOUND,
 )
 async def get_decision(row: LatestDecision, session: Session) -> DecisionOut:
     return DecisionOut(
@@ -111,11 +95,12 @@ async def get_decision(row: LatestDecision, session: Session) -> DecisionOut:
     )
 
 
-@router.post(
+@router.operation(
+    "POST",
     "/v1/routing/simulate",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **PROBLEM_RESPONSES},
-    summary="What if: route leads through the current or a candidate policy, writing nothing",
+    "What if: route leads through the current or a candidate policy, writing nothing",
+    PROBLEM_RESPONSES,
+    scope="read",
 )
 async def simulate(body: SimulationIn, session: Session) -> SimulationOut:
     if body.policy is not None:

@@ -4,11 +4,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
-from leadrouter_router.platform.auth import AUTH_RESPONSES, CONFLICT, NOT_FOUND, require
+from leadrouter_router.platform.auth import CONFLICT, NOT_FOUND
 from leadrouter_router.platform.lookup import get_or_404
-from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter, no_content
 from leadrouter_router.salespeople import repository, service
 from leadrouter_router.salespeople.models import SalespersonRow, TeamRow
 from leadrouter_router.salespeople.schemas import (
@@ -21,13 +21,8 @@ from leadrouter_router.salespeople.schemas import (
     TeamOut,
 )
 from leadrouter_router.state import Session
-from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
-READ = [Depends(require("read"))]
-ADMIN = [Depends(require("admin"))]
-WRITE_RESPONSES = {**AUTH_RESPONSES, **PROBLEM_RESPONSES, **CONFLICT}
-
-router = APIRouter(tags=["salespeople"], route_class=ResourceRoute)
+router = ScopedRouter(tags=["salespeople"], route_class=ResourceRoute)
 
 
 def _now() -> datetime:
@@ -41,42 +36,24 @@ Salesperson = Annotated[
 Team = Annotated[TeamRow, Depends(get_or_404(repository.team, "team_id", uuid.UUID, "No team {}."))]
 
 
-@router.get(
-    "/v1/salespeople", dependencies=READ, responses=AUTH_RESPONSES, summary="All salespeople"
-)
+@router.read("/v1/salespeople", "All salespeople")
 async def list_salespeople(session: Session) -> SalespersonList:
     rows = await repository.all_salespeople(session)
     return SalespersonList(items=await service.salesperson_out(session, rows))
 
 
-@router.post(
-    "/v1/salespeople",
-    status_code=201,
-    dependencies=ADMIN,
-    responses=WRITE_RESPONSES,
-    summary="Add a salesperson",
-)
+@router.add("/v1/salespeople", "Add a salesperson", CONFLICT)
 async def create_salesperson(body: SalespersonIn, session: Session) -> SalespersonOut:
     row = await service.create_salesperson(session, body, now=_now())
     return (await service.salesperson_out(session, [row]))[0]
 
 
-@router.get(
-    "/v1/salespeople/{salesperson_id}",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="One salesperson",
-)
+@router.read("/v1/salespeople/{salesperson_id}", "One salesperson", NOT_FOUND)
 async def get_salesperson(row: Salesperson, session: Session) -> SalespersonOut:
     return (await service.salesperson_out(session, [row]))[0]
 
 
-@router.put(
-    "/v1/salespeople/{salesperson_id}",
-    dependencies=ADMIN,
-    responses={**WRITE_RESPONSES, **NOT_FOUND},
-    summary="Replace a salesperson",
-)
+@router.replace("/v1/salespeople/{salesperson_id}", "Replace a salesperson", CONFLICT, NOT_FOUND)
 async def replace_salesperson(
     person: Salesperson, body: SalespersonIn, session: Session
 ) -> SalespersonOut:
@@ -84,11 +61,11 @@ async def replace_salesperson(
     return (await service.salesperson_out(session, [row]))[0]
 
 
-@router.patch(
+@router.change(
     "/v1/salespeople/{salesperson_id}",
-    dependencies=ADMIN,
-    responses={**WRITE_RESPONSES, **NOT_FOUND},
-    summary="Change part of a salesperson: availability, capacity, teams",
+    "Change part of a salesperson: availability, capacity, teams",
+    CONFLICT,
+    NOT_FOUND,
 )
 async def patch_salesperson(
     person: Salesperson, body: SalespersonPatch, session: Session
@@ -97,66 +74,40 @@ async def patch_salesperson(
     return (await service.salesperson_out(session, [row]))[0]
 
 
-@router.delete(
+@router.remove(
     "/v1/salespeople/{salesperson_id}",
-    status_code=204,
-    response_class=Response,
-    dependencies=ADMIN,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="Mark a salesperson as gone (status left; history is kept)",
+    "Mark a salesperson as gone (status left; history is kept)",
+    NOT_FOUND,
 )
 async def delete_salesperson(row: Salesperson, session: Session) -> Response:
     row.status, row.updated_at = "left", _now()
     await repository.remove_memberships(session, row.id)
-    return Response(status_code=204)
+    return no_content()
 
 
-@router.get("/v1/teams", dependencies=READ, responses=AUTH_RESPONSES, summary="All teams (pools)")
+@router.read("/v1/teams", "All teams (pools)")
 async def list_teams(session: Session) -> TeamList:
     return TeamList(items=await service.team_out(session, await repository.all_teams(session)))
 
 
-@router.post(
-    "/v1/teams",
-    status_code=201,
-    dependencies=ADMIN,
-    responses=WRITE_RESPONSES,
-    summary="Add a team",
-)
+@router.add("/v1/teams", "Add a team", CONFLICT)
 async def create_team(body: TeamIn, session: Session) -> TeamOut:
     row = await service.create_team(session, body, now=_now())
     return (await service.team_out(session, [row]))[0]
 
 
-@router.get(
-    "/v1/teams/{team_id}",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="One team with its members",
-)
+@router.read("/v1/teams/{team_id}", "One team with its members", NOT_FOUND)
 async def get_team(team: Team, session: Session) -> TeamOut:
     return (await service.team_out(session, [team]))[0]
 
 
-@router.put(
-    "/v1/teams/{team_id}",
-    dependencies=ADMIN,
-    responses={**WRITE_RESPONSES, **NOT_FOUND},
-    summary="Rename or describe a team",
-)
+@router.replace("/v1/teams/{team_id}", "Rename or describe a team", CONFLICT, NOT_FOUND)
 async def replace_team(team: Team, body: TeamIn, session: Session) -> TeamOut:
     row = await service.update_team(session, team, body)
     return (await service.team_out(session, [row]))[0]
 
 
-@router.delete(
-    "/v1/teams/{team_id}",
-    status_code=204,
-    response_class=Response,
-    dependencies=ADMIN,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="Remove a team (its members stay)",
-)
+@router.remove("/v1/teams/{team_id}", "Remove a team (its members stay)", NOT_FOUND)
 async def delete_team(team: Team, session: Session) -> Response:
     await session.delete(team)
-    return Response(status_code=204)
+    return no_content()
