@@ -55,7 +55,11 @@ FEED_EVERY_S = 0.05
 # What each line of the new process's log marks, in the order they happen.
 MARKS = (
     ("first log line", lambda line: True),
-    ("migrations checked", lambda line: line.get("event") == "Will assume transactional DDL."),
+    (
+        "migrations checked",
+        # Alembic's first line where it migrates; the router's own line at head.
+        lambda line: line.get("event") in ("Will assume transactional DDL.", "db.schema_at_head"),
+    ),
     ("group joined", lambda line: str(line.get("event", "")).startswith("Joined group")),
     (
         "partitions assigned",

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -20,9 +21,18 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.exc import IntegrityError
+from structlog.testing import capture_logs
 
 from leadrouter_router import models  # noqa: F401  (the complete metadata)
-from leadrouter_router.platform.db import Base, create_engine, downgrade, migrate
+from leadrouter_router.platform.db import (
+    Base,
+    alembic_config,
+    create_engine,
+    downgrade,
+    migrate,
+    migration_heads,
+    schema_revisions,
+)
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 SALESPEOPLE_0001 = table(
@@ -77,6 +87,32 @@ async def test_migrations_build_exactly_the_schema_the_models_declare(
                 "outbox",
                 "alembic_version",
             }
+    finally:
+        await engine.dispose()
+
+
+def test_the_heads_read_from_the_revision_files_are_alembics() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert migration_heads() == frozenset(script.get_heads())
+
+
+async def test_a_schema_behind_head_is_migrated_and_one_at_head_is_left_as_it_is(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url)
+    try:
+        assert await schema_revisions(engine) == frozenset()
+        await migrate(engine)
+        (head,) = migration_heads()
+        previous = ScriptDirectory.from_config(alembic_config()).get_revision(head).down_revision
+        assert isinstance(previous, str)
+        await downgrade(engine, previous)
+        assert await schema_revisions(engine) == {previous}
+        with capture_logs() as logs:
+            await migrate(engine)  # one revision behind: Alembic upgrades
+            await migrate(engine)  # at head: one query, no Alembic
+        assert await schema_revisions(engine) == {head}
+        assert [e["revisions"] for e in logs if e["event"] == "db.schema_at_head"] == [[head]]
     finally:
         await engine.dispose()
 

@@ -1,14 +1,16 @@
 """Database engine, sessions and migrations (SQLite file or PostgreSQL)."""
 
+import ast
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from sqlalchemy import Connection, DateTime, TypeDecorator, event, text
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,6 +22,10 @@ from sqlalchemy.pool import NullPool
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+log = structlog.get_logger(__name__)
+VERSIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+"""Alembic's revision files (``script_location`` ``leadrouter_router:migrations``)."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -109,10 +115,49 @@ def alembic_config() -> "Config":
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` with Alembic, on the engine's own connection."""
+    """Bring the schema up to ``revision`` with Alembic, on the engine's own connection.
+
+    A schema already at head, as at every restart, is told by one query: Alembic is
+    then neither imported nor run (most of a second of a restart; decision 0406)."""
+    if revision == "head":
+        heads = migration_heads()
+        if await schema_revisions(engine) == heads:
+            log.info("db.schema_at_head", revisions=sorted(heads))
+            return
     from alembic import command
 
     await _alembic(engine, lambda config: command.upgrade(config, revision))
+
+
+def migration_heads() -> frozenset[str]:
+    """The revisions that no other revises, read from the revision files as Alembic
+    reads their ``revision`` and ``down_revision`` (a tuple where branches merge)."""
+    revises: dict[str, frozenset[str]] = {}
+    for path in VERSIONS.glob("*.py"):
+        names: dict[str, Any] = {}
+        for node in ast.parse(path.read_bytes()).body:
+            match node:
+                case (
+                    ast.Assign(targets=[ast.Name(id=name)], value=value)
+                    | ast.AnnAssign(target=ast.Name(id=name), value=value)
+                ) if name in ("revision", "down_revision") and value is not None:
+                    names[name] = ast.literal_eval(value)
+        if "revision" in names:
+            down = names.get("down_revision")
+            revises[names["revision"]] = frozenset(
+                () if down is None else (down,) if isinstance(down, str) else down
+            )
+    return frozenset(revises) - frozenset().union(*revises.values())
+
+
+async def schema_revisions(engine: AsyncEngine) -> frozenset[str]:
+    """The revisions the database is at: none for a database Alembic never migrated."""
+    async with engine.connect() as connection:
+        try:
+            rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:  # no such table yet
+            return frozenset()
+        return frozenset(rows.scalars())
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:
