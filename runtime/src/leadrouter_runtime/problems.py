@@ -64,6 +64,11 @@ class MalformedBody(Problem):
     title = "Malformed request body"
 
 
+class InvalidBody(Problem):
+    status = 422
+    title = "Request body does not match the schema"
+
+
 class NotFound(Problem):
     status = 404
     title = "Not found"
@@ -142,13 +147,19 @@ class JsonBodyRoute(APIRoute):
         return json_only
 
 
+def problem_entry(description: str) -> dict[str, Any]:
+    """A route's ``responses`` entry for an error it answers as a problem document."""
+    return {
+        "model": ProblemDocument,
+        "content": {PROBLEM_MEDIA_TYPE: {}},
+        "description": description,
+    }
+
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ProblemDocument, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": text}
-    for status, text in {
-        400: "The body is not valid JSON",
-        415: "The body is not JSON",
-        422: "The body does not match the schema; `invalid-params` names each field",
-    }.items()
+    400: problem_entry("The body is not valid JSON"),
+    415: problem_entry("The body is not JSON"),
+    422: problem_entry("The body does not match the schema; `invalid-params` names each field"),
 }
 """OpenAPI entries for the errors every JSON-body endpoint can answer."""
 
@@ -177,8 +188,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             )
         params = invalid_params_of(errors)
         return problem_response(
-            status=422,
-            title="Request body does not match the schema",
+            status=InvalidBody.status,
+            title=InvalidBody.title,
             detail="; ".join(f"{p.name}: {p.reason}" for p in params),
             invalid_params=params,
         )

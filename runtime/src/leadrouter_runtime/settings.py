@@ -1,8 +1,10 @@
-"""Setting groups that every service nests in its own ``Settings``."""
+"""Setting groups that every service nests in its own ``Settings``, and the base of
+those ``Settings``."""
 
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class KafkaSettings(BaseModel):
@@ -48,3 +50,17 @@ class HttpSettings(BaseModel):
 class LogSettings(BaseModel):
     level: str = "INFO"
     json_output: bool = Field(default=False, alias="json")
+
+
+class ServiceSettings(BaseSettings):
+    """A service's settings: from its environment variables (the subclass names their
+    ``env_prefix``), groups nested with ``__`` (``ROUTER_KAFKA__BOOTSTRAP_SERVERS``), a
+    group given in part merged into its defaults, unknown variables ignored."""
+
+    model_config = SettingsConfigDict(
+        env_nested_delimiter="__", nested_model_default_partial_update=True, extra="ignore"
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    http: HttpSettings = HttpSettings()
+    log: LogSettings = LogSettings()

@@ -1,10 +1,10 @@
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from leadrouter_runtime import standard_webhooks
-from leadrouter_runtime.settings import HttpSettings, KafkaSettings, LogSettings
+from leadrouter_runtime.settings import HttpSettings, KafkaSettings, ServiceSettings
 
 
 class DatabaseSettings(BaseModel):
@@ -152,19 +152,13 @@ class AuthSettings(BaseModel):
     )
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     """Router settings, from ``ROUTER_*`` environment variables (nested with ``__``)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="ROUTER_",
-        env_nested_delimiter="__",
-        nested_model_default_partial_update=True,
-        extra="ignore",
-    )
+    model_config = SettingsConfigDict(env_prefix="ROUTER_")
 
     kafka: KafkaSettings = KafkaSettings(client_id="router", group_id="router")
     http: HttpSettings = HttpSettings(port=8002)
-    log: LogSettings = LogSettings()
     db: DatabaseSettings = DatabaseSettings()
     crm: CrmSettings = CrmSettings()
     outbox: OutboxSettings = OutboxSettings()

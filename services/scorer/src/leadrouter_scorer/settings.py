@@ -1,23 +1,17 @@
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from leadrouter_runtime.settings import HttpSettings, KafkaSettings, LogSettings
+from leadrouter_runtime.settings import HttpSettings, KafkaSettings, ServiceSettings
 from leadrouter_scorer.webhooks.config import WebhookSettings
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     """Scorer settings, from ``SCORER_*`` environment variables (nested with ``__``)."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SCORER_",
-        env_nested_delimiter="__",
-        nested_model_default_partial_update=True,
-        extra="ignore",
-    )
+    model_config = SettingsConfigDict(env_prefix="SCORER_")
 
     kafka: KafkaSettings = KafkaSettings(client_id="scorer", group_id="scorer")
     http: HttpSettings = HttpSettings(port=8001)
-    log: LogSettings = LogSettings()
     default_mql_threshold: int = Field(default=50, ge=0, le=100)
     accept_unknown_campaigns: bool = Field(
         default=False,

@@ -17,8 +17,6 @@ from leadrouter_schemas import (
     Campaign,
     CampaignConfigured,
     CampaignConfiguredData,
-    ScoringModel,
-    ValidationCriteria,
     encode,
     header_values,
 )
@@ -33,16 +31,7 @@ def _columns(body: CampaignBody) -> dict[str, object]:
 
 
 def campaign_contract(row: CampaignRow) -> Campaign:
-    return Campaign(
-        campaign_id=row.campaign_id,
-        name=row.name,
-        active=row.active,
-        version=row.version,
-        kind=row.kind,
-        forms=tuple(row.forms),
-        criteria=ValidationCriteria.model_validate(row.criteria),
-        scoring=ScoringModel.model_validate(row.scoring) if row.scoring is not None else None,
-    )
+    return Campaign.model_validate(row, from_attributes=True)
 
 
 def campaign_out(row: CampaignRow) -> CampaignOut:

@@ -17,7 +17,7 @@ See docs/decisions/0503-crm-batches-and-a-shared-rate-budget.md.
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 
 from sqlalchemy import Float, String, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -56,25 +56,18 @@ class RateSignal:
     blocked_for_s: float | None = None  # no request for this long (a 429, a used-up day)
 
 
+@dataclass(eq=False, slots=True)
 class RateBudget:
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        *,
-        account: str,
-        rate: Rate,
-        max_wait_s: float,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self._sessions = sessions
-        self._account = account
-        self._rate = rate
-        self._max_wait_s = max_wait_s
-        self._clock = clock
-        self._created = False
-        # One take at a time per process: the others of this process queue here rather
-        # than on the database's lock.
-        self._local = asyncio.Lock()
+    sessions: async_sessionmaker[AsyncSession]
+    _: KW_ONLY
+    account: str
+    rate: Rate
+    max_wait_s: float
+    clock: Callable[[], float] = time.time
+    # One take at a time per process: the others of this process queue here rather
+    # than on the database's lock.
+    _local: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _created: bool = field(default=False, init=False)
 
     async def acquire(self) -> None:
         """Take one request's token, waiting up to ``max_wait_s`` for it."""
@@ -83,7 +76,7 @@ class RateBudget:
             wait = await self._take()
             if wait <= 0:
                 return
-            if waited + wait > self._max_wait_s:
+            if waited + wait > self.max_wait_s:
                 raise RetryableDeliveryError(
                     f"the CRM account's request budget is spent for {wait:.1f} s",
                     retry_after_s=wait,
@@ -95,9 +88,9 @@ class RateBudget:
     async def observe(self, signal: RateSignal) -> None:
         if signal.remaining is None and signal.blocked_for_s is None:
             return
-        async with self._local, self._sessions.begin() as session:
+        async with self._local, self.sessions.begin() as session:
             row = await self._locked(session)
-            now = self._clock()
+            now = self.clock()
             if signal.remaining is not None:
                 row.tokens = min(row.tokens, max(0.0, signal.remaining))
             if signal.blocked_for_s is not None:
@@ -107,19 +100,19 @@ class RateBudget:
 
     async def _take(self) -> float:
         """0 and one token spent, or the seconds until one is there."""
-        async with self._local, self._sessions.begin() as session:
+        async with self._local, self.sessions.begin() as session:
             row = await self._locked(session)
-            now = self._clock()
+            now = self.clock()
             if row.blocked_until > now:
                 return row.blocked_until - now
             start = max(row.refilled_at, row.blocked_until)
-            tokens = min(self._rate.burst, row.tokens + max(0.0, now - start) * self._rate.per_s)
+            tokens = min(self.rate.burst, row.tokens + max(0.0, now - start) * self.rate.per_s)
             row.refilled_at = now
             if tokens >= 1.0:
                 row.tokens = tokens - 1.0
                 return 0.0
             row.tokens = tokens
-            return (1.0 - tokens) / self._rate.per_s
+            return (1.0 - tokens) / self.rate.per_s
 
     async def _locked(self, session: AsyncSession) -> RateBudgetRow:
         if not self._created:
@@ -128,23 +121,23 @@ class RateBudget:
         # the transaction ends, so the read below is this replica's alone.
         await session.execute(
             update(RateBudgetRow)
-            .where(RateBudgetRow.account == self._account)
+            .where(RateBudgetRow.account == self.account)
             .values(account=RateBudgetRow.account)
             .execution_options(synchronize_session=False)
         )
         return (
             await session.scalars(
                 select(RateBudgetRow)
-                .where(RateBudgetRow.account == self._account)
+                .where(RateBudgetRow.account == self.account)
                 .execution_options(populate_existing=True)
             )
         ).one()
 
     async def _create(self, session: AsyncSession) -> None:
         values = {
-            "account": self._account,
-            "tokens": self._rate.burst,
-            "refilled_at": self._clock(),
+            "account": self.account,
+            "tokens": self.rate.burst,
+            "refilled_at": self.clock(),
             "blocked_until": 0.0,
         }
         dialect = session.get_bind().dialect.name

@@ -213,29 +213,11 @@ async def rollback(
 
 
 def version_out(row: ModelVersionRow) -> ModelVersionOut:
-    return ModelVersionOut(
-        campaign_id=row.campaign_id,
-        version=row.version,
-        status=row.status,
-        based_on=row.based_on,
-        created_at=row.created_at,
-        created_by=row.created_by,
-        promoted_at=row.promoted_at,
-        evaluation=EvaluationOut.model_validate(row.evaluation),
-        model=ScoringModel.model_validate(row.model),
-        calibration=list(row.calibration),
-    )
+    return ModelVersionOut.model_validate(row, from_attributes=True)
 
 
 def audit_out(row: ModelAuditRow) -> AuditOut:
-    return AuditOut(
-        action=row.action,
-        version=row.version,
-        actor=row.actor,
-        at=row.at,
-        detail=row.detail,
-        metrics=row.metrics,
-    )
+    return AuditOut.model_validate(row, from_attributes=True)
 
 
 def _metrics_out(metrics: Metrics) -> MetricsOut:

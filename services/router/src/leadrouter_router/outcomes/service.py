@@ -30,7 +30,7 @@ from leadrouter_router.platform.kafka_delivery import KAFKA_KIND
 from leadrouter_router.platform.lookup import found
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.routing.service import route_again
-from leadrouter_runtime.problems import InvalidParam, Problem
+from leadrouter_runtime.problems import InvalidBody, InvalidParam
 from leadrouter_runtime.values import CLOCK_SKEW
 from leadrouter_schemas import LeadOutcomeData, LeadOutcomeRecorded, encode, header_values
 
@@ -41,11 +41,6 @@ _RECORDED_AS = {"accept": "accepted", "reject": "rejected", "activity": "contact
 
 class OutOfOrderCallback(Conflict):
     title = "Out of order for the lead's current state"
-
-
-class ImplausibleTime(Problem):
-    status = 422
-    title = "Request body does not match the schema"
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +157,7 @@ def occurred_at(body: Callback, assignment: AssignmentRow, *, now: datetime) -> 
     elif body.occurred_at < assignment.assigned_at:
         reason = f"is before the assignment it reports on ({assignment.assigned_at.isoformat()})"
     if reason is not None:
-        raise ImplausibleTime(
+        raise InvalidBody(
             f"occurred_at {reason}.",
             invalid_params=[InvalidParam(name="occurred_at", reason=reason)],
         )

@@ -16,7 +16,8 @@ from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
 from leadrouter_runtime.parts import part
-from leadrouter_runtime.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemDocument
+from leadrouter_runtime.problems import Problem
+from leadrouter_runtime.problems import problem_entry as problem_entry
 
 Scope = Literal["admin", "crm", "read"]
 GRANTS: dict[str, frozenset[str]] = {
@@ -107,14 +108,6 @@ def require(scope: Scope) -> Callable[..., Awaitable[Caller]]:
         return caller
 
     return authorised
-
-
-def problem_entry(description: str) -> dict[str, Any]:
-    return {
-        "model": ProblemDocument,
-        "content": {PROBLEM_MEDIA_TYPE: {}},
-        "description": description,
-    }
 
 
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {

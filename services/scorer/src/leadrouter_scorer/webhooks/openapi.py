@@ -5,30 +5,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from leadrouter_runtime.problems import PROBLEM_MEDIA_TYPE, ProblemDocument
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "model": ProblemDocument,
-        "content": {PROBLEM_MEDIA_TYPE: {}},
-        "description": description,
-    }
-
+from leadrouter_runtime.problems import problem_entry
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("The body is unreadable: not JSON, or not a URL-encoded form"),
-    401: _problem("The signature, key or token is missing or does not match"),
-    403: _problem("The verification token does not match"),
-    404: _problem("No webhook source of this name"),
-    413: _problem("The body is over the size limit"),
-    415: _problem("The content type is not the one this platform sends"),
-    422: _problem("The payload does not match its schema; `invalid-params` names each field"),
-    429: _problem(
+    400: problem_entry("The body is unreadable: not JSON, or not a URL-encoded form"),
+    401: problem_entry("The signature, key or token is missing or does not match"),
+    403: problem_entry("The verification token does not match"),
+    404: problem_entry("No webhook source of this name"),
+    413: problem_entry("The body is over the size limit"),
+    415: problem_entry("The content type is not the one this platform sends"),
+    422: problem_entry("The payload does not match its schema; `invalid-params` names each field"),
+    429: problem_entry(
         "Too many requests that failed authentication (or over an optional per-source "
         "cap); `Retry-After` says when to retry"
     ),
-    503: _problem(
+    503: problem_entry(
         "Saturated (as many requests in flight as the process takes), or Kafka (or the "
         "Graph API) did not answer; nothing was stored: send it again after `Retry-After`"
     ),
