@@ -10,7 +10,9 @@ from leadrouter_router.crm.answers import (
     rate_signal,
 )
 from leadrouter_router.crm.budget import RateSignal
+from leadrouter_router.crm.client import account_of
 from leadrouter_router.platform.outbox import RetryableDeliveryError
+from leadrouter_router.settings import CrmSettings
 
 HUBSPOT_HEADERS = {
     "X-HubSpot-RateLimit-Max": "100",
@@ -56,3 +58,17 @@ def test_salesforces_used_up_allocation_blocks_and_is_retried_not_failed() -> No
         raise_for_answer(refused, crm="salesforce")
     assert raised.value.rate_limited
     assert raised.value.retry_after_s == SALESFORCE_LIMIT_WAIT_S
+
+
+def test_a_generic_accounts_budget_row_names_no_credential_of_its_url() -> None:
+    with_key = CrmSettings(url="https://hooks:s3cr3t@crm.example.com:8443/in?token=t0k3n")
+    other_key = CrmSettings(url="https://hooks:other@crm.example.com:8443/in?token=t0k3n")
+    plain = CrmSettings(url="https://crm.example.com/in")
+
+    row = account_of(with_key)
+
+    assert row.startswith("generic https://crm.example.com:8443/in #")
+    for secret in ("s3cr3t", "t0k3n", "hooks"):
+        assert secret not in row
+    assert account_of(other_key) != row  # two credentials, two budgets
+    assert account_of(plain) == "generic https://crm.example.com/in"

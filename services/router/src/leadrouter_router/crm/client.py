@@ -13,6 +13,7 @@ assignments it saw acknowledged lately, so that such a redelivery is not observe
 twice. A retry after a lost answer is observed once: the lost answer observed nothing.
 """
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -58,12 +59,20 @@ def default_rate(settings: CrmSettings) -> Rate | None:
 
 
 def account_of(settings: CrmSettings) -> str:
-    """The budget's row: the CRM and the account's address, never the token."""
+    """The budget's row: the CRM and the account's address, never the token. A generic
+    endpoint's URL may carry a credential (``https://user:key@...``, ``?token=...``):
+    its row keeps the scheme, host and path, and a digest of the rest, so that two
+    credentials stay two budgets and neither is written anywhere."""
     if settings.kind == "hubspot":
         return f"hubspot {settings.hubspot.base_url}"
     if settings.kind == "salesforce":
         return f"salesforce {settings.salesforce.instance_url}"
-    return f"generic {settings.url}"
+    url = httpx.URL(settings.url)
+    port = f":{url.port}" if url.port else ""
+    address = f"generic {url.scheme}://{url.host}{port}{url.path}"
+    if url.userinfo or url.query or url.fragment:
+        address += " #" + hashlib.sha256(str(url).encode()).hexdigest()[:16]
+    return address
 
 
 class CrmDeliverer:
