@@ -1,4 +1,4 @@
-"""Static checks of ``docker-compose.yml`` and the service Dockerfiles; no Docker engine needed.
+"""Static checks of ``docker-compose.yml`` and the services' Dockerfile; no Docker engine needed.
 
 Three layers, strongest first:
 
@@ -8,10 +8,10 @@ Three layers, strongest first:
    without it this test skips, except under ``CI`` where it fails.
 2. JSON Schema: the Compose Specification schema that that same binary embeds
    (``compose-spec.json`` beside this file), checked with ``jsonschema``.
-3. What neither sees: Dockerfiles and bind-mount sources exist, each image runs the
+3. What neither sees: the Dockerfile and bind-mount sources exist, each image runs the
    package it builds, ports and healthchecks agree, dependencies make sense.
 
-``hadolint`` lints the Dockerfiles where it is installed (optional, skipped otherwise).
+``hadolint`` lints the Dockerfile where it is installed (optional, skipped otherwise).
 """
 
 from __future__ import annotations
@@ -157,8 +157,16 @@ class Instruction:
     args: str
 
 
-def parse_dockerfile(path: Path) -> list[list[Instruction]]:
-    """The Dockerfile's stages, each a list of instructions (continuations joined)."""
+@dataclass(frozen=True, slots=True)
+class Stage:
+    base: str  # what FROM names, build args not yet substituted
+    name: str | None
+    instructions: list[Instruction]
+
+
+def parse_dockerfile(path: Path) -> tuple[dict[str, str], list[Stage]]:
+    """The Dockerfile's global ARGs (name -> default, "" for none) and its stages, each
+    a list of instructions (continuations joined)."""
     logical: list[str] = []
     pending = ""
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -172,16 +180,31 @@ def parse_dockerfile(path: Path) -> list[list[Instruction]]:
             logical.append(pending + stripped)
         pending = ""
     assert not pending, f"{path}: dangling line continuation"
-    stages: list[list[Instruction]] = []
+    global_args: dict[str, str] = {}
+    stages: list[Stage] = []
     for text in logical:
         keyword, _, args = text.partition(" ")
         instruction = Instruction(keyword.upper(), args.strip())
         if instruction.keyword == "FROM":
-            stages.append([])
+            words = [w for w in instruction.args.split() if not w.startswith("--")]
+            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
+            stages.append(Stage(words[0], name, []))
         elif stages:
-            stages[-1].append(instruction)
+            stages[-1].instructions.append(instruction)
+        elif instruction.keyword == "ARG":
+            arg, _, default = instruction.args.partition("=")
+            global_args[arg] = default
     assert stages, f"{path}: no FROM"
-    return stages
+    return global_args, stages
+
+
+def expand(text: str, args: dict[str, str]) -> str:
+    """``text`` with ``${NAME}`` and ``$NAME`` of the build args substituted."""
+    return re.sub(
+        r"\$\{(\w+)\}|\$(\w+)",
+        lambda m: args.get(m.group(1) or m.group(2), m.group(0)),
+        text,
+    )
 
 
 def exec_form(instruction: Instruction) -> list[str]:
@@ -199,16 +222,69 @@ def dockerfile_of(name: str) -> Path:
     return context / str(build.get("dockerfile", "Dockerfile"))
 
 
-def project_of(dockerfile: Path) -> str:
-    """The workspace member whose directory holds the Dockerfile."""
-    for project, directory in workspace_members().items():
-        if dockerfile.resolve().parent == directory.resolve():
-            return project
-    raise AssertionError(f"{dockerfile} is not in a workspace member's directory")
+@dataclass(frozen=True, slots=True, order=True)
+class Image:
+    """What a compose service builds: a Dockerfile, for the workspace member its
+    ``SERVICE`` build arg names (``leadrouter-<SERVICE>``)."""
+
+    dockerfile: Path
+    service: str
+
+    def __str__(self) -> str:
+        return f"{self.dockerfile.relative_to(ROOT)}[SERVICE={self.service}]"
+
+    @property
+    def project(self) -> str:
+        project = f"leadrouter-{self.service}"
+        assert project in workspace_members(), f"{self}: no workspace member {project}"
+        return project
+
+    def args(self) -> dict[str, str]:
+        global_args, _ = parse_dockerfile(self.dockerfile)
+        return {**global_args, "SERVICE": self.service}
+
+    def stages(self) -> tuple[list[Instruction], list[Instruction]]:
+        """The instructions of the stages it is built by, and of the stages it is (the
+        final stage with those it starts from, theirs first)."""
+        args = self.args()
+        _, stages = parse_dockerfile(self.dockerfile)
+        named = {stage.name: stage for stage in stages if stage.name}
+        chain: list[Stage] = []
+        stage: Stage | None = stages[-1]
+        while stage is not None:
+            chain.insert(0, stage)
+            stage = named.get(expand(stage.base, args))
+        built_by = [
+            Instruction(i.keyword, expand(i.args, args))
+            for stage in stages
+            if all(stage is not part for part in chain)
+            for i in stage.instructions
+        ]
+        final = [
+            Instruction(i.keyword, expand(i.args, args))
+            for part in chain
+            for i in part.instructions
+        ]
+        return built_by, final
+
+    def final(self) -> list[Instruction]:
+        return self.stages()[1]
+
+
+def image_of(name: str) -> Image:
+    build = _as_dict(services()[name]["build"], f"services.{name}.build")
+    raw = build.get("args", {})
+    args = dict(str(a).partition("=")[::2] for a in raw) if isinstance(raw, list) else raw
+    assert "SERVICE" in args, f"{name}: no SERVICE build arg"
+    return Image(dockerfile_of(name), str(args["SERVICE"]))
+
+
+def images() -> list[Image]:
+    return sorted({image_of(name) for name in BUILT})
 
 
 def dockerfiles() -> list[Path]:
-    return sorted({dockerfile_of(name) for name in BUILT})
+    return sorted({image.dockerfile for image in images()})
 
 
 def exposed_ports(final_stage: list[Instruction]) -> set[int]:
@@ -448,10 +524,9 @@ def test_built_service_has_an_existing_dockerfile_in_the_repo_context(name: str)
 @pytest.mark.parametrize("name", BUILT)
 def test_service_runs_a_module_its_image_installs(name: str) -> None:
     spec = services()[name]
-    dockerfile = dockerfile_of(name)
-    project = project_of(dockerfile)
-    final = parse_dockerfile(dockerfile)[-1]
-    cmd = exec_form([i for i in final if i.keyword == "CMD"][-1])
+    image = image_of(name)
+    project = image.project
+    cmd = exec_form([i for i in image.final() if i.keyword == "CMD"][-1])
     run = command(spec) or cmd
     assert run[:2] in (["python", "-m"], ["python3", "-m"]), f"{name} runs {run}"
     module = run[2]
@@ -470,7 +545,7 @@ def test_service_runs_a_module_its_image_installs(name: str) -> None:
 @pytest.mark.parametrize("name", BUILT)
 def test_published_ports_and_healthcheck_match_the_image(name: str) -> None:
     spec = services()[name]
-    exposed = exposed_ports(parse_dockerfile(dockerfile_of(name))[-1])
+    exposed = exposed_ports(image_of(name).final())
     assert container_ports(spec) <= exposed, f"{name}: publishes {container_ports(spec)}"
     for key, value in environment(spec).items():
         if key.endswith("PORT"):
@@ -482,29 +557,26 @@ def test_published_ports_and_healthcheck_match_the_image(name: str) -> None:
         assert ports <= exposed, f"{name}: healthcheck {test!r} but the image exposes {exposed}"
 
 
-@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_dockerfile_cmd_runs_the_package_of_its_directory(dockerfile: Path) -> None:
-    project = project_of(dockerfile)
-    final = parse_dockerfile(dockerfile)[-1]
-    cmds = [i for i in final if i.keyword == "CMD"]
-    assert cmds, f"{dockerfile}: no CMD"
-    assert exec_form(cmds[-1]) == ["python", "-m", import_name(project)]
+@pytest.mark.parametrize("image", images(), ids=str)
+def test_image_cmd_runs_the_package_of_its_service(image: Image) -> None:
+    cmds = [i for i in image.final() if i.keyword == "CMD"]
+    assert cmds, f"{image}: no CMD"
+    assert exec_form(cmds[-1]) == ["python", "-m", import_name(image.project)]
 
 
-@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_dockerfile_builds_its_package_from_the_lock(dockerfile: Path) -> None:
-    project = project_of(dockerfile)
-    stages = parse_dockerfile(dockerfile)
-    assert len(stages) >= 2, f"{dockerfile}: expected a builder and a runtime stage"
-    builder = [i for stage in stages[:-1] for i in stage]
+@pytest.mark.parametrize("image", images(), ids=str)
+def test_image_builds_its_package_from_the_lock(image: Image) -> None:
+    project = image.project
+    builder, _ = image.stages()
+    assert builder, f"{image}: expected a builder and a runtime stage"
     runs = [i.args for i in builder if i.keyword == "RUN"]
     assert any(f"uv=={UV_VERSION}" in run for run in runs), f"uv {UV_VERSION} is not installed"
     syncs = [run for run in runs if "uv sync" in run]
-    assert syncs, f"{dockerfile}: no `uv sync`"
+    assert syncs, f"{image}: no `uv sync`"
     for sync in syncs:
-        flags = set(sync[sync.index("uv sync") :].split())
+        flags = set(shlex.split(sync[sync.index("uv sync") :]))
         required = {"--frozen", "--no-dev", "--no-editable", "--package", project}
-        assert required <= flags, f"{dockerfile}: `{sync}` lacks {required - flags}"
+        assert required <= flags, f"{image}: `{sync}` lacks {required - flags}"
     copies = [i.args.split() for i in builder if i.keyword == "COPY"]
     sources = {
         source.rstrip("/")
@@ -513,28 +585,28 @@ def test_dockerfile_builds_its_package_from_the_lock(dockerfile: Path) -> None:
         for source in [arg for arg in args if not arg.startswith("--")][:-1]
     }
     for source in sources:
-        assert (ROOT / source).exists(), f"{dockerfile}: COPY source {source} does not exist"
-    assert "uv.lock" in sources, f"{dockerfile}: uv.lock is not copied"
+        assert (ROOT / source).exists(), f"{image}: COPY source {source} does not exist"
+    assert "uv.lock" in sources, f"{image}: uv.lock is not copied"
     members = workspace_members()
     for member, directory in members.items():
         relative = directory.relative_to(ROOT).as_posix()
         # uv reads every member to load the workspace; the closure is built from source.
         assert {f"{relative}/pyproject.toml", relative} & sources, (
-            f"{dockerfile}: {member}'s pyproject.toml is not copied"
+            f"{image}: {member}'s pyproject.toml is not copied"
         )
         if member in workspace_closure(project):
-            assert relative in sources, f"{dockerfile}: {project} needs {relative}/ copied"
+            assert relative in sources, f"{image}: {project} needs {relative}/ copied"
 
 
-@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_dockerfile_runtime_stage_is_non_root_with_healthcheck(dockerfile: Path) -> None:
-    final = parse_dockerfile(dockerfile)[-1]
+@pytest.mark.parametrize("image", images(), ids=str)
+def test_image_runtime_stage_is_non_root_with_healthcheck(image: Image) -> None:
+    final = image.final()
     users = [i.args for i in final if i.keyword == "USER"]
-    assert users, f"{dockerfile}: the runtime stage runs as root"
-    assert users[-1].split(":")[0] not in {"root", "0"}, f"{dockerfile}: USER {users[-1]}"
-    assert exposed_ports(final), f"{dockerfile}: nothing EXPOSEd"
+    assert users, f"{image}: the runtime stage runs as root"
+    assert users[-1].split(":")[0] not in {"root", "0"}, f"{image}: USER {users[-1]}"
+    assert exposed_ports(final), f"{image}: nothing EXPOSEd"
     checks = [i.args for i in final if i.keyword == "HEALTHCHECK"]
-    assert checks, f"{dockerfile}: no HEALTHCHECK"
+    assert checks, f"{image}: no HEALTHCHECK"
     assert "/healthz" in checks[-1], checks[-1]
     assert "urllib.request" in checks[-1], "slim images have no curl: use python's urllib"
 

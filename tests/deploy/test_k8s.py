@@ -60,7 +60,7 @@ SERVICES = {
         "leadrouter_scorer",
         "SCORER_",
         ScorerSettings,
-        ROOT / "services/scorer/Dockerfile",
+        ROOT / "Dockerfile",
         "leads.received",
     ),
     "router": Service(
@@ -68,7 +68,7 @@ SERVICES = {
         "leadrouter_router",
         "ROUTER_",
         RouterSettings,
-        ROOT / "services/router/Dockerfile",
+        ROOT / "Dockerfile",
         "leads.scored",
     ),
 }
