@@ -3,11 +3,15 @@
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
+
+Row = TypeVar("Row", LeadRow, AssignmentRow)
 
 
 async def known_scored_event_ids(
@@ -25,6 +29,29 @@ async def get_lead(session: AsyncSession, lead_id: uuid.UUID) -> LeadRow | None:
     return await session.get(LeadRow, lead_id)
 
 
+def _newest_first(
+    query: Select[Row],
+    at: InstrumentedAttribute[datetime],
+    row_id: InstrumentedAttribute[uuid.UUID],
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Select[Row]:
+    """One page of ``query`` newest first by (``at``, ``row_id``): after the (at, id) of
+    the last row of the page before, within ``since <= at < until`` (each bound if given)."""
+    query = query.order_by(at.desc(), row_id.desc()).limit(limit)
+    if after is not None:
+        last_at, last_id = after
+        query = query.where(or_(at < last_at, and_(at == last_at, row_id < last_id)))
+    if since is not None:
+        query = query.where(at >= since)
+    if until is not None:
+        query = query.where(at < until)
+    return query
+
+
 async def list_leads(
     session: AsyncSession,
     *,
@@ -37,13 +64,15 @@ async def list_leads(
     received_from: datetime | None = None,
     received_until: datetime | None = None,
 ) -> Sequence[LeadRow]:
-    """Newest first; ``after`` is the (received_at, id) of the last lead of the page before."""
-    query = select(LeadRow).order_by(LeadRow.received_at.desc(), LeadRow.id.desc()).limit(limit)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(LeadRow.received_at < at, and_(LeadRow.received_at == at, LeadRow.id < last_id))
-        )
+    query = _newest_first(
+        select(LeadRow),
+        LeadRow.received_at,
+        LeadRow.id,
+        limit=limit,
+        after=after,
+        since=received_from,
+        until=received_until,
+    )
     filters = (
         (correlation_id, LeadRow.correlation_id),
         (campaign_id, LeadRow.campaign_id),
@@ -53,10 +82,6 @@ async def list_leads(
     for value, column in filters:
         if value is not None:
             query = query.where(column == value)
-    if received_from is not None:
-        query = query.where(LeadRow.received_at >= received_from)
-    if received_until is not None:
-        query = query.where(LeadRow.received_at < received_until)
     return (await session.scalars(query)).all()
 
 
@@ -84,19 +109,15 @@ async def list_assignments(
     assigned_from: datetime | None = None,
     assigned_until: datetime | None = None,
 ) -> Sequence[AssignmentRow]:
-    query = (
-        select(AssignmentRow)
-        .order_by(AssignmentRow.assigned_at.desc(), AssignmentRow.id.desc())
-        .limit(limit)
+    query = _newest_first(
+        select(AssignmentRow),
+        AssignmentRow.assigned_at,
+        AssignmentRow.id,
+        limit=limit,
+        after=after,
+        since=assigned_from,
+        until=assigned_until,
     )
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(
-                AssignmentRow.assigned_at < at,
-                and_(AssignmentRow.assigned_at == at, AssignmentRow.id < last_id),
-            )
-        )
     if salesperson_id is not None:
         query = query.where(AssignmentRow.salesperson_id == salesperson_id)
     if pool is not None:
@@ -105,10 +126,6 @@ async def list_assignments(
         query = query.join(LeadRow, LeadRow.id == AssignmentRow.lead_id).where(
             LeadRow.campaign_id == campaign_id
         )
-    if assigned_from is not None:
-        query = query.where(AssignmentRow.assigned_at >= assigned_from)
-    if assigned_until is not None:
-        query = query.where(AssignmentRow.assigned_at < assigned_until)
     return (await session.scalars(query)).all()
 
 
