@@ -138,6 +138,16 @@ def dead_letter_record(letter: DeadLetter) -> OutboundRecord:
     )
 
 
+async def stop_reading(task: asyncio.Task[None] | None, consumer: AIOKafkaConsumer | None) -> None:
+    """Stop a consumer and the task that reads it: the task first (cancelled, and
+    waited for), then the consumer."""
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    if consumer is not None:
+        await consumer.stop()
+
+
 BatchHandler = Callable[[Sequence[ConsumerRecord[bytes, bytes]]], Awaitable[Sequence[DeadLetter]]]
 
 
@@ -187,13 +197,8 @@ class BatchConsumer:
         self._task = asyncio.create_task(self._run(), name=f"consume:{self._group_id}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
+        await stop_reading(self._task, self._consumer)
+        self._task = self._consumer = None
 
     @property
     def running(self) -> bool:

@@ -45,9 +45,8 @@ class Caller:
 
 @dataclass(frozen=True, slots=True)
 class _Key:
-    name: str
     digest: bytes
-    scope: str
+    caller: Caller
 
 
 def _digest(key: str) -> bytes:
@@ -57,7 +56,7 @@ def _digest(key: str) -> bytes:
 class ApiKeys:
     def __init__(self, keys: Sequence[tuple[str, str, str]]) -> None:
         """``keys``: (holder's name, the key, its scope)."""
-        self._keys = tuple(_Key(name, _digest(key), scope) for name, key, scope in keys)
+        self._keys = tuple(_Key(_digest(key), Caller(name, scope)) for name, key, scope in keys)
 
     @property
     def open_for_reading(self) -> bool:
@@ -69,7 +68,7 @@ class ApiKeys:
         found: Caller | None = None
         for key in self._keys:  # every key is compared: no early exit
             if hmac.compare_digest(digest, key.digest) and found is None:
-                found = Caller(key.name, key.scope)
+                found = key.caller
         return found
 
 

@@ -14,6 +14,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from leadrouter_runtime.kafka import stop_reading
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import topics
 from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue, InvalidCampaignRecordError
@@ -64,13 +65,8 @@ class CampaignFollower:
         self._task = asyncio.create_task(self._follow(), name="campaigns:follow")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
+        await stop_reading(self._task, self._consumer)
+        self._task = self._consumer = None
 
     async def _load(self) -> None:
         consumer = self._consumer
