@@ -8,7 +8,6 @@ own part."""
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -54,6 +53,7 @@ from leadrouter_router.sla.service import WEBHOOK_KIND
 from leadrouter_router.sla.webhook import ManagerWebhook
 from leadrouter_router.state import RouterState
 from leadrouter_router.territories.endpoints import router as territories_router
+from leadrouter_runtime.clock import utc_now
 from leadrouter_runtime.guard import RequestGuard
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
@@ -100,10 +100,6 @@ DOMAIN_ROUTERS = (
 )
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +211,7 @@ async def _database(
     sessions = session_factory(engine)
     if settings.seed_demo_salespeople:
         async with sessions.begin() as session:
-            await seed_demo_team(session, now=_utc_now())
+            await seed_demo_team(session, now=utc_now())
     return engine, sessions
 
 
@@ -251,7 +247,7 @@ async def _relay(
     return OutboxRelay(
         sessions=sessions,
         deliverers=deliverers,
-        clock=_utc_now,
+        clock=utc_now,
         poll_interval_s=settings.outbox.poll_interval_s,
         batch_size=settings.outbox.batch_size,
         lease_s=settings.outbox.lease_s,
@@ -280,7 +276,7 @@ def _workers(
     recheck = RecheckUnassigned(
         sessions=sessions,
         assigned_topic=assigned_topic,
-        clock=_utc_now,
+        clock=utc_now,
         on_committed=relay.wake,
         batch_size=settings.routing.recheck_batch_size,
         metrics=metrics.routing,
@@ -288,7 +284,7 @@ def _workers(
     service_levels = CheckServiceLevels(
         sessions=sessions,
         assigned_topic=assigned_topic,
-        clock=_utc_now,
+        clock=utc_now,
         on_committed=relay.wake,
         batch_size=settings.sla.batch_size,
         notify_manager=settings.sla.manager_webhook_url is not None,
@@ -316,7 +312,7 @@ async def _consumers(
         handler=RouteScoredLeads(
             sessions=sessions,
             assigned_topic=kafka.topic(topics.LEADS_ASSIGNED),
-            clock=_utc_now,
+            clock=utc_now,
             on_committed=relay.wake,
             metrics=metrics.routing,
         ),
@@ -324,7 +320,7 @@ async def _consumers(
         metrics=metrics.consumed,
     )
     rejections = rejections_consumer(
-        kafka, sessions=sessions, producer=producer, clock=_utc_now, metrics=metrics.consumed
+        kafka, sessions=sessions, producer=producer, clock=utc_now, metrics=metrics.consumed
     )
     for started in (consumer, rejections):
         await started.start()
@@ -346,7 +342,7 @@ async def _ops_kafka(stack: AsyncExitStack, settings: Settings) -> OpsKafka:
             kafka.group_id or "router": [kafka.topic(topics.LEADS_SCORED)],
             rejections_group(kafka): [kafka.topic(topics.LEADS_REJECTED)],
         },
-        clock=_utc_now,
+        clock=utc_now,
         interval_s=settings.ops.sample_interval_s,
         window_s=settings.ops.throughput_window_s,
     )

@@ -3,7 +3,6 @@
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -11,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 
+from leadrouter_runtime.clock import utc_now
 from leadrouter_runtime.guard import RequestGuard
 from leadrouter_runtime.health import ReadinessCheck, health_router
 from leadrouter_runtime.kafka import BatchConsumer, create_producer
@@ -39,10 +39,6 @@ from leadrouter_scorer.webhooks.openapi import EVERY_ROUTE
 from leadrouter_scorer.webhooks.registry import sources as webhook_sources
 
 log = structlog.get_logger(__name__)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -171,7 +167,7 @@ async def _consumers(
             default_model=default_model(settings.default_mql_threshold),
             accept_unknown_campaigns=settings.accept_unknown_campaigns,
             metrics=metrics,
-            clock=_utc_now,
+            clock=utc_now,
         ),
         producer=producer,
         metrics=metrics.consumer,

@@ -14,8 +14,7 @@ twice. A retry after a lost answer is observed once: the lost answer observed no
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
 import httpx
 import structlog
@@ -31,6 +30,7 @@ from leadrouter_router.platform.outbox import (
     PermanentDeliveryError,
 )
 from leadrouter_router.settings import CrmSettings
+from leadrouter_runtime.clock import Clock, utc_now
 from leadrouter_schemas import LeadAssigned, decode_as
 
 log = structlog.get_logger(__name__)
@@ -38,10 +38,6 @@ log = structlog.get_logger(__name__)
 # Assignments remembered as acknowledged: a redelivery comes one outbox lease
 # (a minute by default) after the success, far fewer than this many deliveries later.
 REMEMBERED_ACKNOWLEDGEMENTS = 50_000
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def default_rate(settings: CrmSettings) -> Rate | None:
@@ -87,7 +83,7 @@ class CrmDeliverer:
         *,
         metrics: DeliveryMetrics | None = None,
         adapter: CrmAdapter | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock = utc_now,
         sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self._adapter = adapter or adapter_for(settings)

@@ -1,14 +1,14 @@
 """The ``leads.rejected`` consumer: one transaction per batch, offsets after the commit."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.rejections.service import record_rejections
+from leadrouter_runtime.clock import Clock
 from leadrouter_runtime.kafka import BatchConsumer, DeadLetter, decode_all
 from leadrouter_runtime.kafka_metrics import ConsumerMetrics
 from leadrouter_runtime.settings import KafkaSettings
@@ -22,7 +22,7 @@ class RecordRejections:
     """Batch handler for :class:`leadrouter_runtime.kafka.BatchConsumer`."""
 
     sessions: async_sessionmaker[AsyncSession]
-    clock: Callable[[], datetime]
+    clock: Clock
 
     async def __call__(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[DeadLetter]:
         events, letters = decode_all(records, LeadRejected)
@@ -49,7 +49,7 @@ def rejections_consumer(
     *,
     sessions: async_sessionmaker[AsyncSession],
     producer: AIOKafkaProducer,
-    clock: Callable[[], datetime],
+    clock: Clock,
     metrics: ConsumerMetrics | None = None,
 ) -> BatchConsumer:
     """A consumer group of its own (``<group>.rejections``): its offsets and lag are

@@ -3,7 +3,6 @@ and the periodic re-check of leads that wait unassigned."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import structlog
 from aiokafka import ConsumerRecord
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.routing.service import reroute_unassigned, route_scored_leads
 from leadrouter_router.routing.snapshot import ConfigurationCache
+from leadrouter_runtime.clock import Clock
 from leadrouter_runtime.kafka import DeadLetter, decode_all
 from leadrouter_schemas import LeadScored
 
@@ -26,7 +26,7 @@ class Assigning:
 
     sessions: async_sessionmaker[AsyncSession]
     assigned_topic: str
-    clock: Callable[[], datetime]
+    clock: Clock
     on_committed: Callable[[], None]
 
 
