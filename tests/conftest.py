@@ -17,6 +17,7 @@ test lands in its tier without anyone remembering a marker:
 Environment: LEADROUTER_TEST_KAFKA_PORT (29092), LEADROUTER_TEST_PG_PORT (55432).
 """
 
+import gc
 import os
 import subprocess
 import sys
@@ -26,15 +27,10 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
-from hypothesis import settings
 
-from leadrouter_runtime.topics import ensure_topics, load_specs
-from tests.support.database import copy_sqlite, migrated
-from tests.support.database import sqlite_template as migrated_sqlite_template
-from tests.support.kafka import delete_topics
-from tests.support.properties import UNIT_PROFILE
+# The fixtures' own imports (asyncpg, SQLAlchemy and the migrations, aiokafka) are made
+# where they are used, so that a run that needs no server does not pay for them.
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS_FILE = ROOT / "deploy" / "kafka" / "topics.toml"
@@ -104,7 +100,19 @@ def pytest_configure(config: pytest.Config) -> None:
     if "unit" in (config.option.markexpr or ""):
         sys.addaudithook(_unit_guard)
         if "HYPOTHESIS_PROFILE" not in os.environ:
+            from hypothesis import settings
+
+            from tests.support.properties import UNIT_PROFILE
+
             settings.load_profile(UNIT_PROFILE)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    # What collection imports (the services, SQLAlchemy, pydantic, hypothesis, ...) lives
+    # until the end of the run: moved out of the garbage collector's way as each module is
+    # collected, since every full collection would otherwise walk it all again (seconds
+    # per run). What the tests make is collected as ever.
+    gc.freeze()
 
 
 @contextmanager
@@ -176,6 +184,9 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture
 async def topic_prefix(kafka: str) -> AsyncIterator[str]:
     """Every topic of the system under a prefix of this test's own."""
+    from leadrouter_runtime.topics import ensure_topics, load_specs
+    from tests.support.kafka import delete_topics
+
     prefix = f"t{uuid.uuid4().hex[:12]}."
     created = await ensure_topics(kafka, load_specs(TOPICS_FILE), prefix=prefix)
     yield prefix
@@ -185,6 +196,8 @@ async def topic_prefix(kafka: str) -> AsyncIterator[str]:
 
 
 async def _admin(postgres_server: str, statement: str) -> None:
+    import asyncpg
+
     admin = await asyncpg.connect(postgres_server)
     try:
         await admin.execute(statement)
@@ -203,6 +216,8 @@ async def postgres_template(postgres_server: str) -> AsyncIterator[str]:
     (``CREATE DATABASE ... TEMPLATE``): copying is a file copy, the migrations are
     dozens of statements. Named per run: other runs on the shared server have their
     own, and nobody stays connected to it, which a template requires."""
+    from tests.support.database import migrated
+
     name = f"leadrouter_template_{uuid.uuid4().hex[:12]}"
     await _admin(postgres_server, f'CREATE DATABASE "{name}"')
     try:
@@ -234,6 +249,8 @@ async def postgres_url(postgres_server: str, postgres_template: str) -> AsyncIte
 @pytest.fixture(scope="session")
 async def sqlite_template() -> Path:
     """One SQLite file per run, migrated once, that each test's database copies."""
+    from tests.support.database import sqlite_template as migrated_sqlite_template
+
     return await migrated_sqlite_template()
 
 
@@ -242,6 +259,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The router's two databases, migrated to head: a SQLite file, and a PostgreSQL
     database, each a copy of the run's migrated template."""
     if request.param == "sqlite":
+        from tests.support.database import copy_sqlite
+
         template: Path = request.getfixturevalue("sqlite_template")
         return f"sqlite+aiosqlite:///{copy_sqlite(template, tmp_path / 'router.db')}"
     url: str = request.getfixturevalue("postgres_url")
