@@ -45,7 +45,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from leadrouter_runtime.kafka import create_producer
 from leadrouter_runtime.settings import KafkaSettings
-from leadrouter_runtime.topics import ensure_topics, load_specs
+from leadrouter_runtime.topics import ensure_topics, load_specs, partitions_of
 from leadrouter_schemas import (
     Campaign,
     CampaignConfigured,
@@ -185,16 +185,6 @@ async def delete_topics(bootstrap: str, names: list[str]) -> None:
         await admin.delete_topics(names)
     finally:
         await admin.close()
-
-
-async def partitions_of(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (description,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return sorted(p["partition"] for p in description["partitions"])
 
 
 async def read_outputs(

@@ -3,10 +3,9 @@
 import uuid
 from pathlib import Path
 
-from leadrouter_runtime.topics import load_specs
+from leadrouter_runtime.topics import load_specs, partitions_of
 from tests.cli.conftest import invoke
 from tests.conftest import TOPICS_FILE
-from tests.support.kafka import partitions_of
 
 
 async def test_topics_create_creates_the_list_once(kafka: str) -> None:

@@ -7,18 +7,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient
 
 from leadrouter_runtime.settings import KafkaSettings
+from leadrouter_runtime.topics import partitions_of
 from tests.support.waiting import eventually
-
-
-async def partitions_of(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (description,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    assert description["error_code"] == 0, f"topic {topic}: {description}"
-    return sorted(p["partition"] for p in description["partitions"])
 
 
 async def delete_topics(bootstrap: str, topics: list[str]) -> None:

@@ -2,37 +2,32 @@
 the end offsets seen at start; Kafka errors become ``CliError``s."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from leadrouter_cli.errors import CliError, ExitCode
 from leadrouter_cli.events import RawRecord
+from leadrouter_runtime.topics import UnknownTopicError, partitions_of
 
 REQUEST_TIMEOUT_MS = 10_000
-_UNKNOWN_TOPIC_OR_PARTITION = 3
+_Client = TypeVar("_Client", AIOKafkaConsumer, AIOKafkaProducer)
 
 
 async def _partitions(bootstrap_servers: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers,
-        client_id="leadrouter-cli",
-        request_timeout_ms=REQUEST_TIMEOUT_MS,
-    )
-    await admin.start()
     try:
-        (description,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    # UNKNOWN_TOPIC_OR_PARTITION is error 3 (https://kafka.apache.org/protocol#protocol_error_codes).
-    if description["error_code"] == _UNKNOWN_TOPIC_OR_PARTITION or not description["partitions"]:
-        raise CliError(f"topic {topic!r} does not exist", ExitCode.NOT_FOUND)
-    if description["error_code"] != 0:
-        raise CliError(f"cannot describe topic {topic!r}: error {description['error_code']}")
-    return sorted(p["partition"] for p in description["partitions"])
+        return await partitions_of(
+            bootstrap_servers,
+            topic,
+            client_id="leadrouter-cli",
+            request_timeout_ms=REQUEST_TIMEOUT_MS,
+        )
+    except UnknownTopicError as error:
+        raise CliError(f"topic {topic!r} does not exist", ExitCode.NOT_FOUND) from error
+    except RuntimeError as error:
+        raise CliError(str(error)) from error
 
 
 def _raw(record: Any) -> RawRecord:
@@ -48,7 +43,23 @@ def _raw(record: Any) -> RawRecord:
 
 
 @asynccontextmanager
-async def _consumer(bootstrap_servers: str) -> AsyncIterator[Any]:
+async def _started(client: _Client, bootstrap_servers: str) -> AsyncIterator[_Client]:
+    """``client`` started, and stopped on the way out; Kafka out of reach is a
+    ``CliError`` (exit code 3)."""
+    try:
+        await client.start()
+    except KafkaError as error:
+        await client.stop()  # releases what start() opened before it failed
+        raise CliError(
+            f"cannot reach Kafka at {bootstrap_servers}: {error}", ExitCode.UNREACHABLE
+        ) from error
+    try:
+        yield client
+    finally:
+        await client.stop()
+
+
+def _consumer(bootstrap_servers: str) -> AbstractAsyncContextManager[AIOKafkaConsumer]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         client_id="leadrouter-cli",
@@ -57,17 +68,7 @@ async def _consumer(bootstrap_servers: str) -> AsyncIterator[Any]:
         isolation_level="read_committed",
         request_timeout_ms=REQUEST_TIMEOUT_MS,
     )
-    try:
-        await consumer.start()
-    except KafkaError as error:
-        await consumer.stop()  # releases what start() opened before it failed
-        raise CliError(
-            f"cannot reach Kafka at {bootstrap_servers}: {error}", ExitCode.UNREACHABLE
-        ) from error
-    try:
-        yield consumer
-    finally:
-        await consumer.stop()
+    return _started(consumer, bootstrap_servers)
 
 
 async def read(
@@ -105,8 +106,7 @@ async def read(
                         return
 
 
-@asynccontextmanager
-async def producer(bootstrap_servers: str) -> AsyncIterator[AIOKafkaProducer]:
+def producer(bootstrap_servers: str) -> AbstractAsyncContextManager[AIOKafkaProducer]:
     # Idempotent with acks=all (KIP-98): a retried send never writes a record twice.
     client = AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -115,14 +115,4 @@ async def producer(bootstrap_servers: str) -> AsyncIterator[AIOKafkaProducer]:
         acks="all",
         request_timeout_ms=REQUEST_TIMEOUT_MS,
     )
-    try:
-        await client.start()
-    except KafkaError as error:
-        await client.stop()
-        raise CliError(
-            f"cannot reach Kafka at {bootstrap_servers}: {error}", ExitCode.UNREACHABLE
-        ) from error
-    try:
-        yield client
-    finally:
-        await client.stop()
+    return _started(client, bootstrap_servers)

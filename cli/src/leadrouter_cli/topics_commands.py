@@ -19,6 +19,7 @@ topics_app = typer.Typer(help="Kafka topics of the system.", no_args_is_help=Tru
 dlq_app = typer.Typer(help="Dead-letter topics (*.dlq): inspect and replay.", no_args_is_help=True)
 
 JsonOutput = Annotated[bool, typer.Option("--json", help="One JSON object a line.")]
+DeadLetterTopic = Annotated[str, typer.Argument(help="Dead-letter topic, e.g. leads.received.dlq.")]
 
 
 @topics_app.command("create")
@@ -95,7 +96,7 @@ def _dlq_topic(topic: str) -> str:
 
 @dlq_app.command("inspect")
 def inspect(
-    topic: Annotated[str, typer.Argument(help="Dead-letter topic, e.g. leads.received.dlq.")],
+    topic: DeadLetterTopic,
     bootstrap_servers: BootstrapServers = DEFAULT_BOOTSTRAP,
     as_json: JsonOutput = False,
     max_value: Annotated[
@@ -151,7 +152,7 @@ def inspect(
 
 @dlq_app.command("replay")
 def replay(
-    topic: Annotated[str, typer.Argument(help="Dead-letter topic, e.g. leads.received.dlq.")],
+    topic: DeadLetterTopic,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="List what would be replayed; write nothing.")
     ] = False,

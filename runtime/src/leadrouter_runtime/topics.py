@@ -11,13 +11,15 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from leadrouter_runtime.retries import paced
 from leadrouter_schemas.topics import TOPICS
 
-# Kafka's TOPIC_ALREADY_EXISTS error code (protocol error 36).
+# Kafka's protocol error codes (https://kafka.apache.org/protocol#protocol_error_codes).
+_UNKNOWN_TOPIC_OR_PARTITION = 3
 _TOPIC_ALREADY_EXISTS = 36
 
 
@@ -83,6 +85,29 @@ async def ensure_topics(
     finally:
         await admin.close()
     return created
+
+
+class UnknownTopicError(RuntimeError):
+    """The topic does not exist (or has no partition yet)."""
+
+
+async def partitions_of(bootstrap_servers: str, topic: str, **client: Any) -> list[int]:
+    """The numbers of ``topic``'s partitions, in order, asked of an admin client
+    (``client``: its further options, such as ``client_id``). ``UnknownTopicError``
+    where the topic does not exist; ``RuntimeError`` for any other error the broker
+    answers."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **client)
+    await admin.start()
+    try:
+        (description,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    code = description["error_code"]
+    if code == _UNKNOWN_TOPIC_OR_PARTITION or (code == 0 and not description["partitions"]):
+        raise UnknownTopicError(f"topic {topic} does not exist; provision the topics first")
+    if code != 0:
+        raise RuntimeError(f"cannot describe topic {topic}: error {code}")
+    return sorted(p["partition"] for p in description["partitions"])
 
 
 class NoLeaderError(TimeoutError):

@@ -12,26 +12,14 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from leadrouter_runtime.kafka import stop_reading
 from leadrouter_runtime.settings import KafkaSettings
+from leadrouter_runtime.topics import partitions_of
 from leadrouter_schemas import topics
 from leadrouter_scorer.campaigns.catalogue import CampaignCatalogue, InvalidCampaignRecordError
 
 log = structlog.get_logger(__name__)
-
-
-async def partitions_of(bootstrap_servers: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        (description,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    if description["error_code"] != 0 or not description["partitions"]:
-        raise RuntimeError(f"topic {topic} does not exist; provision the topics first")
-    return sorted(p["partition"] for p in description["partitions"])
 
 
 class CampaignFollower:

@@ -2,7 +2,7 @@
 
 from fastapi.exceptions import RequestValidationError
 
-from leadrouter_runtime.problems import Problem
+from leadrouter_runtime.problems import NotFound, Problem, ServiceUnavailable
 
 
 class Unauthorized(Problem):
@@ -25,22 +25,19 @@ class TooManyRequests(Problem):
     title = "Too many requests"
 
 
-class Saturated(Problem):
+class Saturated(ServiceUnavailable):
     """As many requests are in flight as the process takes: the platform should retry."""
 
-    status = 503
     title = "Intake saturated"
 
 
-class UnknownSource(Problem):
-    status = 404
+class UnknownSource(NotFound):
     title = "Unknown webhook source"
 
 
-class PlatformUnavailable(Problem):
+class PlatformUnavailable(ServiceUnavailable):
     """The platform's API we must call (Graph API) failed: the platform should retry."""
 
-    status = 503
     title = "A platform we depend on did not answer"
 
 
