@@ -387,7 +387,8 @@ class OutboxRelay:
 
     async def _cycle(self) -> Next | None:
         started = await self.start_due()
-        await self._observe_backlog_now_and_then()
+        idle = not started and not self._in_flight_messages and not self._recording
+        await self._observe_backlog_now_and_then(idle=idle)
         probe_in = self.circuits.seconds_to_next_probe()
         if probe_in is not None:
             if self._probe_wake is not None:
@@ -397,10 +398,13 @@ class OutboxRelay:
         # result (successors, room in flight) or a probe wakes the loop.
         return Next.NOW if started and self._in_flight_messages < self._batch_size else None
 
-    async def _observe_backlog_now_and_then(self) -> None:
-        """After results were recorded, else once a poll interval."""
+    async def _observe_backlog_now_and_then(self, *, idle: bool) -> None:
+        """Once a poll interval, and as soon as the relay is ``idle`` (nothing claimed,
+        nothing in flight) after results were recorded: the gauge reads 0 once the last
+        delivery is recorded, without a count of the table after every recording while
+        deliveries go on (a query per batch under load)."""
         moment = asyncio.get_running_loop().time()
-        if self._recorded_since_observed or (
+        if (self._recorded_since_observed and idle) or (
             moment - self._backlog_observed_at >= self._poll_interval_s
         ):
             self._backlog_observed_at, self._recorded_since_observed = moment, False
