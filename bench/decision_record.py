@@ -8,39 +8,25 @@ the way it was stored before (version 1, ``decisions.record``), against its comp
 form (version 2, ``decisions.compact``).
 """
 
-import argparse
-import random
 import statistics
 import uuid
 
-from bench.router_engine import DAY, NOW, build_world, context_of, lead_facts
+from bench.router_engine import context_of, decided, workload
 from leadrouter_router.policies.policy import Policy, PolicyDocument
-from leadrouter_router.routing.engine import decide
 from leadrouter_router.routing.record import explain, stored
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--leads", type=int, default=5_000)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
-    world = build_world(rng)
-    leads = [lead_facts(rng, n) for n in range(args.leads)]
+    world, leads = workload(__doc__.split("\n")[0], leads=5_000)
     document = PolicyDocument.model_validate(world.policy)
     policy = Policy(name="bench", version=1, document=document, id=uuid.UUID(int=1))
     context = context_of(world)
     names = {person.id: person.name for person in context.people.values()}
     full: list[int] = []
     compact: list[int] = []
-    for n, facts in enumerate(leads):
-        if n and n % DAY == 0:
-            context.load.assigned_today.clear()
-        decision = decide(facts, context, policy, NOW)
+    for decision in decided(leads, context, policy):
         compact.append(len(stored(decision.record)))
         full.append(len(explain(decision.record, document=document, names=names).model_dump_json()))
-        if decision.salesperson_id is not None and decision.outcome == "assigned":
-            context.load.assign(decision.salesperson_id, pool=decision.pool, value=facts.value)
     before, after = statistics.mean(full), statistics.mean(compact)
     rules = len(world.policy["rules"])
     print(f"world: {len(world.people)} salespeople, {rules} rules; {len(leads)} leads")

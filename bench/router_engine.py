@@ -17,13 +17,14 @@ import random
 import resource
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from typing import Any
 
 from leadrouter_router.policies.policy import Policy, PolicyDocument
-from leadrouter_router.routing.engine import Candidate, decide, round_robin
+from leadrouter_router.routing.engine import Candidate, Decision, decide, round_robin
 from leadrouter_router.routing.facts import Account, LeadFacts, Person, RoutingContext
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # a Wednesday: Europe and New York at work
@@ -190,14 +191,32 @@ def lead_facts(rng: random.Random, n: int) -> LeadFacts:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--leads", type=int, default=20_000)
+def workload(description: str, *, leads: int) -> tuple[World, list[LeadFacts]]:
+    """The world and the leads of ``--leads`` (default ``leads``) and ``--seed`` from the
+    command line."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--leads", type=int, default=leads)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     world = build_world(rng)
-    leads = [lead_facts(rng, n) for n in range(args.leads)]
+    return world, [lead_facts(rng, n) for n in range(args.leads)]
+
+
+def decided(leads: list[LeadFacts], context: RoutingContext, policy: Policy) -> Iterator[Decision]:
+    """Each lead decided in turn, the loads following the assignments; every ``DAY``
+    leads a new day starts (daily capacities start again)."""
+    for n, facts in enumerate(leads):
+        if n and n % DAY == 0:
+            context.load.assigned_today.clear()
+        decision = decide(facts, context, policy, NOW)
+        yield decision
+        if decision.salesperson_id is not None and decision.outcome == "assigned":
+            context.load.assign(decision.salesperson_id, pool=decision.pool, value=facts.value)
+
+
+def main() -> None:
+    world, leads = workload(__doc__.split("\n")[0], leads=20_000)
     policy = Policy(name="bench", version=1, document=PolicyDocument.model_validate(world.policy))
 
     candidates = [
@@ -214,13 +233,8 @@ def main() -> None:
     context = context_of(world)
     outcomes: dict[str, int] = {}
     started = time.perf_counter()
-    for n, facts in enumerate(leads):
-        if n and n % DAY == 0:
-            context.load.assigned_today.clear()  # a new day: daily capacities start again
-        decision = decide(facts, context, policy, NOW)
+    for decision in decided(leads, context, policy):
         outcomes[decision.via] = outcomes.get(decision.via, 0) + 1
-        if decision.salesperson_id is not None and decision.outcome == "assigned":
-            context.load.assign(decision.salesperson_id, pool=decision.pool, value=facts.value)
     elapsed = time.perf_counter() - started
     rate = len(leads) / elapsed
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
