@@ -7,17 +7,14 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from leadrouter_cli.history.model import Story, rule_hits
-from leadrouter_router.learning.fit import (
+from leadrouter_router.learning.examples import (
     MIN_CLOSED,
-    SOURCE_RULE,
     Example,
     Fitted,
     NotEnoughOutcomesError,
-    candidate_score,
-    case_name,
-    fit,
     split,
 )
+from leadrouter_router.learning.fit import SOURCE_RULE, candidate_score, case_name, fit
 from leadrouter_schemas.default_scoring import DEFAULT_MODEL
 from leadrouter_scorer.scoring.score import score
 from tests.support.history import large_history

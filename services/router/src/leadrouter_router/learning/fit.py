@@ -15,99 +15,34 @@ its stored scores calibrated on the same older ones.
 docs/decisions/0608-scores-calibrated-by-outcomes.md.
 
 scikit-learn is imported where it is used: with SciPy it is half of the router's
-import time, and a restarted router must consume again within seconds (#15).
+import time, and a restarted router must consume again within seconds (#15). The
+use cases import this module only where they fit or evaluate: NumPy is a tenth of
+the rest. The values a fit takes and gives are in :mod:`.examples`.
 """
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
+from leadrouter_router.learning.examples import (
+    HOLDOUT_SHARE,
+    Decile,
+    Evaluation,
+    Example,
+    Fitted,
+    Metrics,
+    check_enough,
+    split,
+)
 from leadrouter_schemas import RuleCase, ScoringModel, ScoringRule
 
-MIN_CLOSED: Final = 500
-"""Closed leads a fit needs at least: below, it would fit noise."""
-MIN_EACH: Final = 50
-"""Won leads, and leads not won, a fit needs at least."""
-HOLDOUT_SHARE: Final = 0.25
-"""The newest quarter of the closed leads is kept for the evaluation."""
 SOURCE_RULE: Final = "lead source"
 SOURCE_INPUT: Final = "source"
 TOP_SHARE: Final = 0.2
-
-
-class NotEnoughOutcomesError(ValueError):
-    """Too few closed leads (or too few of one kind) to fit anything but noise."""
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """One closed lead: when it came, what it hit, its stored score, and whether it was won."""
-
-    received_at: datetime
-    hits: tuple[str, ...]
-    source: str
-    score: int
-    won: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Decile:
-    predicted: float
-    observed: float
-    leads: int
-
-
-@dataclass(frozen=True, slots=True)
-class Metrics:
-    auc: float | None
-    """None when the test leads are all won or all not won."""
-    brier: float
-    calibration_error: float
-    """Mean |predicted - observed| over the deciles, weighted by their leads."""
-    lift_top_20: float | None
-    """Win rate of the top 20% by score over the win rate of all."""
-    deciles: tuple[Decile, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluation:
-    trained_on: int
-    tested_on: int
-    holdout_from: datetime
-    """Leads received from this instant on were kept for the test."""
-    win_rate: float
-    current: Metrics
-    candidate: Metrics
-
-
-@dataclass(frozen=True, slots=True)
-class Fitted:
-    model: ScoringModel
-    calibration: tuple[float, ...]
-    """Probability of winning for each score 0-100."""
-    evaluation: Evaluation
-
-
-def check_enough(examples: Sequence[Example]) -> None:
-    won = sum(e.won for e in examples)
-    if len(examples) < MIN_CLOSED or won < MIN_EACH or len(examples) - won < MIN_EACH:
-        raise NotEnoughOutcomesError(
-            f"{len(examples)} closed leads ({won} won): a fit needs at least {MIN_CLOSED}"
-            f" closed leads with {MIN_EACH} won and {MIN_EACH} not won; with fewer it would"
-            " fit noise"
-        )
-
-
-def split(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
-    """Older leads to train on, newer ones to test on (time-ordered hold-out)."""
-    ordered = sorted(examples, key=lambda e: e.received_at)
-    cut = len(ordered) - max(1, round(len(ordered) * HOLDOUT_SHARE))
-    return ordered[:cut], ordered[cut:]
 
 
 def case_name(rule: ScoringRule, case: RuleCase) -> str:

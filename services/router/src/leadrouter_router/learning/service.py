@@ -17,13 +17,11 @@ from leadrouter_router.campaigns.schemas import CampaignBody
 from leadrouter_router.campaigns.service import campaign_out, save_campaign
 from leadrouter_router.errors import Conflict
 from leadrouter_router.learning import repository
-from leadrouter_router.learning.fit import (
+from leadrouter_router.learning.examples import (
     MIN_CLOSED,
     Example,
     Metrics,
     NotEnoughOutcomesError,
-    evaluate_scores,
-    fit,
 )
 from leadrouter_router.learning.models import ModelAuditRow, ModelVersionRow
 from leadrouter_router.learning.schemas import (
@@ -118,6 +116,8 @@ async def fit_candidate(
     examples = [example(*row) for row in await repository.closed_leads(session, campaign_id)]
     number = await repository.count_versions(session, campaign_id) + 1
     version = f"{campaign_id}-cal{number}"
+    from leadrouter_router.learning.fit import fit  # NumPy: not imported at start-up (#15)
+
     try:
         # scikit-learn takes a second or two on tens of thousands of leads: off the loop.
         fitted = await asyncio.to_thread(fit, examples, current, version=version)
@@ -227,6 +227,8 @@ def _metrics_out(metrics: Metrics) -> MetricsOut:
 async def calibration_report(session: AsyncSession) -> CalibrationReport:
     """Per campaign: the current scores' calibration by decile on the newest closed
     leads, and the newest fitted version's hold-out calibration."""
+    from leadrouter_router.learning.fit import evaluate_scores  # NumPy: not at start-up (#15)
+
     by_campaign: dict[str, list[tuple[datetime, int, bool]]] = {}
     for campaign_id, received_at, score, stage in await repository.closed_scores(session):
         by_campaign.setdefault(campaign_id, []).append((received_at, score, stage == "won"))
