@@ -1,12 +1,10 @@
 """Config as code: export the set-up as one YAML document; import one, validated whole
 before anything is written, applied in the caller's single transaction."""
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +36,8 @@ class InvalidSetup(Problem):
 
 
 def parse(text: bytes) -> SetupDocument:
+    import yaml  # only to import or export a set-up: not loaded at start-up (#15)
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -143,36 +143,13 @@ async def export(session: AsyncSession) -> SetupDocument:
     )
 
 
-# Plain scalars that a YAML 1.2 reader (core schema) takes for something other than a
-# string, or a YAML 1.1 reader does where PyYAML (also 1.1) does not: ``1e+100`` (a
-# 1.2 float, a 1.1 string), ``0o17``, ``y``/``n`` (1.1 booleans that PyYAML skips).
-# https://yaml.org/spec/1.2.2/#1032-tag-resolution, https://yaml.org/type/bool.html
-_OTHER_READERS_TYPED = re.compile(
-    r"""[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
-    |0o[0-7]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
-    |null|Null|NULL|~|true|True|TRUE|false|False|FALSE|[yYnN]""",
-    re.VERBOSE,
-)
-
-
-class _PortableDumper(yaml.SafeDumper):
-    """Quotes every string that any YAML 1.1 or 1.2 reader would read as another type,
-    so that the export reads back the same in PyYAML, ruamel.yaml, Go or JavaScript."""
-
-    def represent_str(self, data: str) -> yaml.ScalarNode:
-        typed = self.resolve(yaml.ScalarNode, data, (True, False)) != _STR_TAG  # type: ignore[no-untyped-call]
-        if typed or _OTHER_READERS_TYPED.fullmatch(data):
-            return self.represent_scalar(_STR_TAG, data, style="'")
-        return self.represent_scalar(_STR_TAG, data)
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_PortableDumper.add_representer(str, _PortableDumper.represent_str)
-
-
 def dump(document: SetupDocument) -> str:
+    import yaml  # only to export or import a set-up: not loaded at start-up (#15)
+
+    from leadrouter_router.config.portable_yaml import PortableDumper
+
     data = document.model_dump(mode="json", exclude_defaults=False)
-    return yaml.dump(data, Dumper=_PortableDumper, sort_keys=False, allow_unicode=True)
+    return yaml.dump(data, Dumper=PortableDumper, sort_keys=False, allow_unicode=True)
 
 
 async def apply(
