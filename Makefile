@@ -10,10 +10,12 @@ PYTEST_ARGS ?=
 
 # --compile-bytecode: the dependencies' bytecode is written once here, instead of being
 # compiled again by every run where PYTHONDONTWRITEBYTECODE is set (a test run imports
-# about 2,000 of their modules).
+# about 2,000 of their modules); compileall likewise for the workspace's own sources (a
+# router starts on 1.1 s of CPU compiled, 3.2 s not: docs/performance.md).
 setup:
 	@$(UV) --version 2>/dev/null | grep -q " $(UV_VERSION)" || python3 -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(UV) sync --frozen --compile-bytecode
+	$(UV) run --frozen python -m compileall -q runtime/src schemas/src services/*/src cli/src deploy/*/src
 	bash deploy/kafka/kafka.sh fetch
 	bash deploy/k8s/tools.sh install
 	bash deploy/prometheus/tools.sh install
