@@ -2,25 +2,20 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import status
 
 from leadrouter_router.crm import CRM_KIND
 from leadrouter_router.crm.schemas import DeliveryList, DeliveryOut
 from leadrouter_router.leads import repository
 from leadrouter_router.platform import outbox
-from leadrouter_router.platform.auth import (
-    AUTH_RESPONSES,
-    CONFLICT,
-    NOT_FOUND,
-    require,
-)
+from leadrouter_router.platform.auth import CONFLICT, NOT_FOUND
 from leadrouter_router.platform.lookup import found
+from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.state import Session
 from leadrouter_runtime.problems import NotFound, Problem
 
-router = APIRouter(tags=["deliveries"])
+router = ScopedRouter(tags=["deliveries"])
 
 
 class NotRetryable(Problem):
@@ -47,11 +42,10 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-@router.get(
+@router.read(
     "/v1/leads/{lead_id}/deliveries",
-    dependencies=[Depends(require("read"))],
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="The lead's deliveries to the CRM: status, attempts, the CRM's last answer",
+    "The lead's deliveries to the CRM: status, attempts, the CRM's last answer",
+    NOT_FOUND,
 )
 async def lead_deliveries(lead_id: uuid.UUID, session: Session) -> DeliveryList:
     found(await repository.get_lead(session, lead_id), f"No lead {lead_id}.")
@@ -59,15 +53,14 @@ async def lead_deliveries(lead_id: uuid.UUID, session: Session) -> DeliveryList:
     return DeliveryList(items=[_out(row) for row in rows])
 
 
-RETRY_RESPONSES: dict[int | str, dict[str, Any]] = {**AUTH_RESPONSES, **NOT_FOUND, **CONFLICT}
-
-
-@router.post(
+@router.operation(
+    "POST",
     "/v1/deliveries/{delivery_id}/retry",
-    dependencies=[Depends(require("admin"))],
+    "Deliver a failed delivery again (same idempotency key), e.g. once fixed",
+    NOT_FOUND,
+    CONFLICT,
+    scope="admin",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=RETRY_RESPONSES,
-    summary="Deliver a failed delivery again (same idempotency key), e.g. once fixed",
 )
 async def retry_delivery(delivery_id: uuid.UUID, session: Session) -> DeliveryOut:
     row = await session.get(outbox.OutboxRow, delivery_id)

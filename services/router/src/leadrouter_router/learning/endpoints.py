@@ -4,7 +4,7 @@ the calibration the ops page plots (read)."""
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 
 from leadrouter_router.campaigns.endpoints import CampaignId
 from leadrouter_router.learning import repository, service
@@ -14,35 +14,31 @@ from leadrouter_router.learning.schemas import (
     ModelVersionList,
     ModelVersionOut,
 )
-from leadrouter_router.platform.auth import (
-    AUTH_RESPONSES,
-    CONFLICT,
-    NOT_FOUND,
-    Caller,
-    problem_entry,
-    require,
-)
+from leadrouter_router.platform.auth import CONFLICT, NOT_FOUND, Caller, problem_entry, require
+from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.state import Session, router_state
 
 Version = Annotated[str, Path(max_length=200)]
 Admin = Annotated[Caller, Depends(require("admin"))]
-READ = [Depends(require("read"))]
 TOO_FEW: dict[int | str, dict[str, Any]] = {
     422: problem_entry("Too few closed leads to fit (the minimum is documented)")
 }
 
-router = APIRouter(tags=["models"])
+router = ScopedRouter(tags=["models"])
 
 
 def _prefix(request: Request) -> str:
     return router_state(request).settings.kafka.topic_prefix
 
 
-@router.post(
+@router.operation(
+    "POST",
     "/v1/campaigns/{campaign_id}/models",
+    "Fit a candidate model from the campaign's closed leads (not promoted)",
+    NOT_FOUND,
+    TOO_FEW,
+    scope=None,  # the caller: Admin
     status_code=201,
-    responses={**AUTH_RESPONSES, **NOT_FOUND, **TOO_FEW},
-    summary="Fit a candidate model from the campaign's closed leads (not promoted)",
 )
 async def fit_model(campaign_id: CampaignId, session: Session, caller: Admin) -> ModelVersionOut:
     row = await service.fit_candidate(
@@ -51,31 +47,30 @@ async def fit_model(campaign_id: CampaignId, session: Session, caller: Admin) ->
     return service.version_out(row)
 
 
-@router.get(
-    "/v1/campaigns/{campaign_id}/models",
-    dependencies=READ,
-    responses=AUTH_RESPONSES,
-    summary="The campaign's fitted model versions, newest first",
+@router.read(
+    "/v1/campaigns/{campaign_id}/models", "The campaign's fitted model versions, newest first"
 )
 async def list_models(campaign_id: CampaignId, session: Session) -> ModelVersionList:
     rows = await repository.versions(session, campaign_id)
     return ModelVersionList(items=[service.version_out(row) for row in rows])
 
 
-@router.get(
+@router.read(
     "/v1/campaigns/{campaign_id}/models/{version}",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="One model version with its hold-out evaluation beside the current model's",
+    "One model version with its hold-out evaluation beside the current model's",
+    NOT_FOUND,
 )
 async def get_model(campaign_id: CampaignId, version: Version, session: Session) -> ModelVersionOut:
     return service.version_out(await service.model_version(session, campaign_id, version))
 
 
-@router.post(
+@router.operation(
+    "POST",
     "/v1/campaigns/{campaign_id}/models/{version}/promote",
-    responses={**AUTH_RESPONSES, **NOT_FOUND, **CONFLICT},
-    summary="Make the version the campaign's model (published to the scorer)",
+    "Make the version the campaign's model (published to the scorer)",
+    NOT_FOUND,
+    CONFLICT,
+    scope=None,  # the caller: Admin
 )
 async def promote_model(
     campaign_id: CampaignId, version: Version, session: Session, request: Request, caller: Admin
@@ -91,10 +86,13 @@ async def promote_model(
     return service.version_out(row)
 
 
-@router.post(
+@router.operation(
+    "POST",
     "/v1/campaigns/{campaign_id}/models/rollback",
-    responses={**AUTH_RESPONSES, **NOT_FOUND, **CONFLICT},
-    summary="Back to the model the promoted version replaced (published to the scorer)",
+    "Back to the model the promoted version replaced (published to the scorer)",
+    NOT_FOUND,
+    CONFLICT,
+    scope=None,  # the caller: Admin
 )
 async def rollback_model(
     campaign_id: CampaignId, session: Session, request: Request, caller: Admin
@@ -109,22 +107,17 @@ async def rollback_model(
     return service.version_out(row)
 
 
-@router.get(
+@router.read(
     "/v1/campaigns/{campaign_id}/models-audit",
-    dependencies=READ,
-    responses=AUTH_RESPONSES,
-    summary="Every fit, promotion and rollback of the campaign: who, when, with what figures",
+    "Every fit, promotion and rollback of the campaign: who, when, with what figures",
 )
 async def model_audit(campaign_id: CampaignId, session: Session) -> AuditList:
     rows = await repository.audit(session, campaign_id)
     return AuditList(items=[service.audit_out(row) for row in rows])
 
 
-@router.get(
-    "/v1/ops/calibration",
-    dependencies=READ,
-    responses=AUTH_RESPONSES,
-    summary="Predicted against observed win rate by score decile, per campaign",
+@router.read(
+    "/v1/ops/calibration", "Predicted against observed win rate by score decile, per campaign"
 )
 async def calibration(session: Session) -> CalibrationReport:
     return await service.calibration_report(session)

@@ -1,35 +1,16 @@
 """What a dead letter says, for people: the reason and where it came from (the
 ``dlq-*`` headers, read by ``leadrouter_schemas.dead_letters``), the lead's
-correlation id, and the start of the original value."""
+correlation id, and the start of the original value: the ops API's ``DeadLetterOut``."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from leadrouter_router.ops.schemas import DeadLetterOut
 from leadrouter_schemas.dead_letters import DeadLetterHeaders
 from leadrouter_schemas.serde import HEADER_CORRELATION_ID, HEADER_EVENT_TYPE, header_texts
 
 PREVIEW_CHARS = 240
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetterView:
-    topic: str
-    partition: int
-    offset: int
-    dead_lettered_at: datetime
-    key: str | None
-    reason: str | None
-    error_type: str | None
-    error_location: str | None
-    source_topic: str | None
-    source_partition: int | None
-    source_offset: int | None
-    event_type: str | None
-    correlation_id: str | None
-    size_bytes: int
-    preview: str
 
 
 def _text(value: bytes | None) -> str | None:
@@ -40,12 +21,12 @@ def _number(value: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() else None
 
 
-def describe(record: Any) -> DeadLetterView:
+def describe(record: Any) -> DeadLetterOut:
     """``record`` is an aiokafka ``ConsumerRecord`` of a dead-letter topic."""
     headers = header_texts(record.headers or ())
     said = DeadLetterHeaders.read(record.headers or ())
     value: bytes = record.value or b""
-    return DeadLetterView(
+    return DeadLetterOut(
         topic=record.topic,
         partition=record.partition,
         offset=record.offset,
@@ -64,5 +45,5 @@ def describe(record: Any) -> DeadLetterView:
     )
 
 
-def newest_first(views: Sequence[DeadLetterView], *, limit: int) -> list[DeadLetterView]:
+def newest_first(views: Sequence[DeadLetterOut], *, limit: int) -> list[DeadLetterOut]:
     return sorted(views, key=lambda v: (v.dead_lettered_at, v.offset), reverse=True)[:limit]

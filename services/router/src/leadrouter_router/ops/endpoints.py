@@ -10,13 +10,12 @@ from importlib.resources import files
 from typing import Annotated, Any
 
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from leadrouter_router.ops import repository
 from leadrouter_router.ops.dead_letters import describe, newest_first
 from leadrouter_router.ops.schemas import (
-    DeadLetterOut,
     DeadLettersOut,
     DeadLetterTopicOut,
     DecisionLineOut,
@@ -30,7 +29,8 @@ from leadrouter_router.ops.schemas import (
     TopicsOut,
 )
 from leadrouter_router.ops.topics import OpsKafka
-from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
+from leadrouter_router.platform.auth import problem_entry
+from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.routing.deadlines import next_deadline
 from leadrouter_router.sla.service import missed_target
 from leadrouter_router.state import Session
@@ -38,9 +38,9 @@ from leadrouter_runtime.parts import part
 from leadrouter_runtime.problems import NotFound, ServiceUnavailable
 from leadrouter_runtime.values import UtcDatetime
 
-READ = [Depends(require("read"))]
 BAD_QUERY: dict[int | str, dict[str, Any]] = {422: problem_entry("A query parameter is not valid")}
 FROM_KAFKA: dict[int | str, dict[str, Any]] = {503: problem_entry("Kafka did not answer")}
+Limit = Annotated[int, Query(ge=1, le=200)]
 RETRY_AFTER_S = 5
 STATIC = files("leadrouter_router.ops") / "static"
 ASSETS: dict[str, str] = {
@@ -50,7 +50,7 @@ ASSETS: dict[str, str] = {
     "ops.css": "text/css",
 }
 
-router = APIRouter(tags=["ops"])
+router = ScopedRouter(tags=["ops"])
 
 
 def ops_kafka(request: Request) -> OpsKafka:
@@ -60,12 +60,7 @@ def ops_kafka(request: Request) -> OpsKafka:
 Kafka = Annotated[OpsKafka, Depends(ops_kafka)]
 
 
-@router.get(
-    "/v1/ops/topics",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **FROM_KAFKA},
-    summary="Throughput and lag per topic and partition",
-)
+@router.read("/v1/ops/topics", "Throughput and lag per topic and partition", FROM_KAFKA)
 async def topics(kafka: Kafka) -> TopicsOut:
     try:
         sample, rates = await kafka.activity.latest()
@@ -110,15 +105,10 @@ def _topic(name: str, partitions: list[PartitionOut]) -> TopicOut:
     )
 
 
-@router.get(
-    "/v1/ops/dead-letters",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **BAD_QUERY, **FROM_KAFKA},
-    summary="The newest dead letters with their reasons",
+@router.read(
+    "/v1/ops/dead-letters", "The newest dead letters with their reasons", BAD_QUERY, FROM_KAFKA
 )
-async def dead_letters(
-    kafka: Kafka, limit: Annotated[int, Query(ge=1, le=200)] = 20
-) -> DeadLettersOut:
+async def dead_letters(kafka: Kafka, limit: Limit = 20) -> DeadLettersOut:
     try:
         offsets = await kafka.watch.offsets(kafka.dead_letter_topics)
         # Only those that exist: nothing of ours consumes leads.assigned, for one.
@@ -129,28 +119,22 @@ async def dead_letters(
         )
     except (KafkaError, TimeoutError) as error:
         raise _unavailable(error) from error
-    views = [describe(record) for records in found for record in records]
+    letters = [describe(record) for records in found for record in records]
     return DeadLettersOut(
         topics=[DeadLetterTopicOut(topic=name, records=held[name]) for name in names],
-        items=[
-            DeadLetterOut.model_validate(v, from_attributes=True)
-            for v in newest_first(views, limit=limit)
-        ],
+        items=newest_first(letters, limit=limit),
     )
 
 
-@router.get(
-    "/v1/ops/sla-breaches",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **BAD_QUERY},
-    summary="Assignments whose SLA deadline was missed, newest first",
+@router.read(
+    "/v1/ops/sla-breaches", "Assignments whose SLA deadline was missed, newest first", BAD_QUERY
 )
 async def sla_breaches(
     session: Session,
     since: Annotated[
         UtcDatetime | None, Query(description="Breached from (default: 24 hours ago).")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Limit = 50,
 ) -> SlaBreachesOut:
     since = since or datetime.now(UTC) - timedelta(days=1)
     rows = await repository.sla_breaches(session, since=since, limit=limit)
@@ -177,16 +161,15 @@ async def sla_breaches(
     return SlaBreachesOut(since=since, items=items)
 
 
-@router.get(
+@router.read(
     "/v1/ops/sla-due",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **BAD_QUERY},
-    summary="Open assignments whose SLA deadline falls within the next minutes, soonest first",
+    "Open assignments whose SLA deadline falls within the next minutes, soonest first",
+    BAD_QUERY,
 )
 async def sla_due(
     session: Session,
     within_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = 60,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Limit = 50,
 ) -> SlaDuesOut:
     now = datetime.now(UTC)
     until = now + timedelta(minutes=within_minutes)
@@ -216,15 +199,8 @@ async def sla_due(
     return SlaDuesOut(until=until, items=sorted(items, key=lambda i: i.due_at))
 
 
-@router.get(
-    "/v1/ops/decisions",
-    dependencies=READ,
-    responses={**AUTH_RESPONSES, **BAD_QUERY},
-    summary="The latest routing decisions and why",
-)
-async def decisions(
-    session: Session, limit: Annotated[int, Query(ge=1, le=200)] = 20
-) -> DecisionLinesOut:
+@router.read("/v1/ops/decisions", "The latest routing decisions and why", BAD_QUERY)
+async def decisions(session: Session, limit: Limit = 20) -> DecisionLinesOut:
     rows = await repository.latest_decisions(session, limit=limit)
     return DecisionLinesOut(
         items=[

@@ -5,10 +5,11 @@ Idempotent by the body's ``event_id``: a repeat gets the first answer (with
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 
 from leadrouter_router.outcomes.metrics import OutcomeMetrics
 from leadrouter_router.outcomes.schemas import (
@@ -21,28 +22,20 @@ from leadrouter_router.outcomes.schemas import (
 )
 from leadrouter_router.outcomes.service import Topics, record_callback
 from leadrouter_router.outcomes.states import Action
-from leadrouter_router.platform.auth import (
-    AUTH_RESPONSES,
-    CONFLICT,
-    NOT_FOUND,
-    problem_entry,
-    require,
-)
-from leadrouter_router.platform.routes import ResourceRoute
+from leadrouter_router.platform.auth import CONFLICT, NOT_FOUND, problem_entry
+from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter
 from leadrouter_router.routing.metrics import RoutingMetrics
 from leadrouter_router.state import Session, router_state
 from leadrouter_runtime.parts import part
 from leadrouter_schemas import topics
 
-CRM = [Depends(require("crm"))]
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    **AUTH_RESPONSES,
     **NOT_FOUND,
     **CONFLICT,
     422: problem_entry("The body does not match the schema (e.g. an unknown outcome)"),
 }
 
-router = APIRouter(tags=["outcomes"], route_class=ResourceRoute)
+router = ScopedRouter(tags=["outcomes"], route_class=ResourceRoute)
 
 
 async def _record(
@@ -72,49 +65,31 @@ async def _record(
     return recorded.answer
 
 
-@router.post(
-    "/v1/leads/{lead_id}/accept",
-    dependencies=CRM,
-    responses=RESPONSES,
-    summary="The salesperson accepted the lead",
+# The four callbacks are one endpoint: only the action, its body and its summary differ.
+CALLBACKS: tuple[tuple[Action, type[Callback], str], ...] = (
+    ("accept", AcceptIn, "The salesperson accepted the lead"),
+    (
+        "reject",
+        RejectIn,
+        "The salesperson rejected the lead: it is routed to someone who has not had it",
+    ),
+    ("activity", ActivityIn, "The salesperson touched the lead (call, e-mail, meeting)"),
+    ("outcome", OutcomeIn, "What became of the lead: won, lost, bought elsewhere, unreachable"),
 )
-async def accept(
-    lead_id: uuid.UUID, body: AcceptIn, session: Session, request: Request, response: Response
-) -> CallbackOut:
-    return await _record(request, response, session, lead_id, "accept", body)
 
 
-@router.post(
-    "/v1/leads/{lead_id}/reject",
-    dependencies=CRM,
-    responses=RESPONSES,
-    summary="The salesperson rejected the lead: it is routed to someone who has not had it",
-)
-async def reject(
-    lead_id: uuid.UUID, body: RejectIn, session: Session, request: Request, response: Response
-) -> CallbackOut:
-    return await _record(request, response, session, lead_id, "reject", body)
+def _endpoint(action: Action, body_model: type[Callback]) -> Callable[..., Awaitable[CallbackOut]]:
+    async def endpoint(
+        lead_id: uuid.UUID, body: Callback, session: Session, request: Request, response: Response
+    ) -> CallbackOut:
+        return await _record(request, response, session, lead_id, action, body)
+
+    # FastAPI validates the body against the annotation: this action's own model.
+    endpoint.__annotations__["body"] = body_model
+    return endpoint
 
 
-@router.post(
-    "/v1/leads/{lead_id}/activity",
-    dependencies=CRM,
-    responses=RESPONSES,
-    summary="The salesperson touched the lead (call, e-mail, meeting)",
-)
-async def activity(
-    lead_id: uuid.UUID, body: ActivityIn, session: Session, request: Request, response: Response
-) -> CallbackOut:
-    return await _record(request, response, session, lead_id, "activity", body)
-
-
-@router.post(
-    "/v1/leads/{lead_id}/outcome",
-    dependencies=CRM,
-    responses=RESPONSES,
-    summary="What became of the lead: won, lost, bought elsewhere, unreachable",
-)
-async def outcome(
-    lead_id: uuid.UUID, body: OutcomeIn, session: Session, request: Request, response: Response
-) -> CallbackOut:
-    return await _record(request, response, session, lead_id, "outcome", body)
+for _action, _body_model, _summary in CALLBACKS:
+    router.operation(
+        "POST", f"/v1/leads/{{lead_id}}/{_action}", _summary, RESPONSES, scope="crm", name=_action
+    )(_endpoint(_action, _body_model))

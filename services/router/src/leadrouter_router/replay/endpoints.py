@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import Path, Request, Response
 
-from leadrouter_router.platform.auth import AUTH_RESPONSES, NOT_FOUND, problem_entry, require
+from leadrouter_router.platform.auth import NOT_FOUND, problem_entry
 from leadrouter_router.platform.lookup import found
+from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.policies.service import check_references
 from leadrouter_router.replay.jobs import ReplayJob, ReplayJobs
 from leadrouter_router.replay.report import ReplayTally, SlaExposure
@@ -28,27 +29,26 @@ from leadrouter_runtime.parts import part
 from leadrouter_runtime.problems import PROBLEM_RESPONSES
 
 MOVED_SHOWN = 1000
-ADMIN = [Depends(require("admin"))]
 
-router = APIRouter(prefix="/v1/replays", tags=["replay"])
+router = ScopedRouter(prefix="/v1/replays", tags=["replay"])
 
 
 def _jobs(request: Request) -> ReplayJobs:
     return part(request, ReplayJobs)
 
 
-@router.post(
+@router.operation(
+    "POST",
     "",
-    status_code=202,
-    dependencies=ADMIN,
-    responses={
-        **AUTH_RESPONSES,
-        **PROBLEM_RESPONSES,
+    "Replay stored leads against a candidate policy (writes nothing)",
+    PROBLEM_RESPONSES,
+    {
         400: problem_entry("The window ends before it starts"),
         422: problem_entry("The body is not valid, or the policy names no such team"),
         409: problem_entry("A replay is running already"),
     },
-    summary="Replay stored leads against a candidate policy (writes nothing)",
+    scope="admin",
+    status_code=202,
 )
 async def start_replay(
     body: ReplayIn, request: Request, response: Response, session: Session
@@ -80,11 +80,8 @@ async def start_replay(
     return job_out(job)
 
 
-@router.get(
-    "/{job_id}",
-    dependencies=ADMIN,
-    responses={**AUTH_RESPONSES, **NOT_FOUND},
-    summary="A replay's progress, and its report once done",
+@router.operation(
+    "GET", "/{job_id}", "A replay's progress, and its report once done", NOT_FOUND, scope="admin"
 )
 async def get_replay(job_id: Annotated[uuid.UUID, Path()], request: Request) -> ReplayJobOut:
     job = found(
@@ -95,16 +92,9 @@ async def get_replay(job_id: Annotated[uuid.UUID, Path()], request: Request) -> 
 
 
 def job_out(job: ReplayJob) -> ReplayJobOut:
-    return ReplayJobOut(
-        id=job.id,
-        status=job.status,
-        done=job.done,
-        total=job.total,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        error=job.error,
-        report=report_out(job.result) if job.result is not None else None,
-    )
+    out = ReplayJobOut.model_validate(job, from_attributes=True)  # all but the report
+    out.report = report_out(job.result) if job.result is not None else None
+    return out
 
 
 def _exposure(found: SlaExposure) -> SlaExposureOut:

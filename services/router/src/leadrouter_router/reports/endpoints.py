@@ -1,12 +1,14 @@
 """``GET /v1/reports/funnel`` (what became of a period's leads, the rejected ones
 included) and ``GET /v1/reports/leakage`` (where they leak), read scope."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
-from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
+from leadrouter_router.platform.auth import problem_entry
+from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.reports import repository
 from leadrouter_router.reports.funnel import campaign_funnels, pool_fairness, salesperson_loads
 from leadrouter_router.reports.leakage import LeakRow, leakage
@@ -25,12 +27,11 @@ from leadrouter_runtime.values import UtcDatetime
 
 DEFAULT_PERIOD = timedelta(days=30)
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    **AUTH_RESPONSES,
     400: problem_entry("The period ends before it starts"),
     422: problem_entry("A query parameter is not valid"),
 }
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = ScopedRouter(prefix="/v1/reports", tags=["reports"])
 
 
 class EmptyPeriod(Problem):
@@ -38,15 +39,17 @@ class EmptyPeriod(Problem):
     title = "The period ends before it starts"
 
 
-@router.get(
-    "/funnel",
-    dependencies=[Depends(require("read"))],
-    responses=RESPONSES,
-    response_model_by_alias=True,
-    summary="Funnel per campaign; load, SLA and conversion per salesperson; fairness per pool",
-)
-async def funnel(
-    session: Session,
+@dataclass(frozen=True, slots=True)
+class Period:
+    """What a report covers: the leads received from ``since`` until before ``until``,
+    of one campaign or all."""
+
+    since: datetime
+    until: datetime
+    campaign_id: str | None
+
+
+def period(
     campaign_id: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[
         UtcDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
@@ -54,19 +57,34 @@ async def funnel(
     until: Annotated[
         UtcDatetime | None, Query(alias="to", description="Received before (default: now).")
     ] = None,
-) -> FunnelReport:
-    since, until = _period(since, until)
+) -> Period:
+    until = until or datetime.now(UTC)
+    since = since or until - DEFAULT_PERIOD
+    if until <= since:
+        raise EmptyPeriod(f"from ({since.isoformat()}) must be before to ({until.isoformat()}).")
+    return Period(since, until, campaign_id)
+
+
+ReportPeriod = Annotated[Period, Depends(period)]
+
+
+@router.read(
+    "/funnel",
+    "Funnel per campaign; load, SLA and conversion per salesperson; fairness per pool",
+    RESPONSES,
+)
+async def funnel(session: Session, period: ReportPeriod) -> FunnelReport:
     leads, assignments = await repository.period_facts(
-        session, since=since, until=until, campaign_id=campaign_id
+        session, since=period.since, until=period.until, campaign_id=period.campaign_id
     )
     rejections = await repository.period_rejections(
-        session, since=since, until=until, campaign_id=campaign_id
+        session, since=period.since, until=period.until, campaign_id=period.campaign_id
     )
     members = await repository.pool_members(session)
     return FunnelReport(
-        since=since,
-        until=until,
-        campaign_id=campaign_id,
+        since=period.since,
+        until=period.until,
+        campaign_id=period.campaign_id,
         campaigns=[
             CampaignFunnelOut(
                 campaign_id=f.campaign_id,
@@ -76,8 +94,10 @@ async def funnel(
                 rejected_by_reason=dict(f.rejected_by_reason),
                 **f.counts,
                 rates=dict(f.rates),
-                time_to_assign=SpreadOut(**_spread(f.time_to_assign)),
-                time_to_first_touch=SpreadOut(**_spread(f.time_to_first_touch)),
+                time_to_assign=SpreadOut.model_validate(f.time_to_assign, from_attributes=True),
+                time_to_first_touch=SpreadOut.model_validate(
+                    f.time_to_first_touch, from_attributes=True
+                ),
             )
             for f in campaign_funnels(leads, assignments, rejections)
         ],
@@ -92,34 +112,22 @@ async def funnel(
     )
 
 
-@router.get(
+@router.read(
     "/leakage",
-    dependencies=[Depends(require("read"))],
-    responses=RESPONSES,
-    response_model_by_alias=True,
-    summary="Where leads leak: outcome rates by time to first touch, grade, source,"
+    "Where leads leak: outcome rates by time to first touch, grade, source,"
     " salesperson, pool and SLA met or missed",
+    RESPONSES,
 )
-async def leak_causes(
-    session: Session,
-    campaign_id: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[
-        UtcDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
-    ] = None,
-    until: Annotated[
-        UtcDatetime | None, Query(alias="to", description="Received before (default: now).")
-    ] = None,
-) -> LeakageReport:
-    since, until = _period(since, until)
+async def leak_causes(session: Session, period: ReportPeriod) -> LeakageReport:
     leads, assignments = await repository.leak_facts(
-        session, since=since, until=until, campaign_id=campaign_id
+        session, since=period.since, until=period.until, campaign_id=period.campaign_id
     )
     found = leakage(leads, assignments)
     names = {str(k): v for k, v in (await repository.salesperson_names(session)).items()}
     return LeakageReport(
-        since=since,
-        until=until,
-        campaign_id=campaign_id,
+        since=period.since,
+        until=period.until,
+        campaign_id=period.campaign_id,
         overall=_leak_row(found.overall),
         by_time_to_first_touch=[_leak_row(r) for r in found.by_time_to_first_touch],
         by_grade=[_leak_row(r) for r in found.by_grade],
@@ -128,14 +136,6 @@ async def leak_causes(
         by_pool=[_leak_row(r) for r in found.by_pool],
         by_sla=[_leak_row(r) for r in found.by_sla],
     )
-
-
-def _period(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
-    until = until or datetime.now(UTC)
-    since = since or until - DEFAULT_PERIOD
-    if until <= since:
-        raise EmptyPeriod(f"from ({since.isoformat()}) must be before to ({until.isoformat()}).")
-    return since, until
 
 
 def _leak_row(row: LeakRow, name: str | None = None) -> LeakRowOut:
@@ -149,7 +149,3 @@ def _leak_row(row: LeakRow, name: str | None = None) -> LeakRowOut:
         rates=row.rates,
         intervals=row.intervals,
     )
-
-
-def _spread(spread: Any) -> dict[str, Any]:
-    return {"count": spread.count, "p50_s": spread.p50_s, "p90_s": spread.p90_s}
