@@ -10,6 +10,7 @@ from leadrouter_router.accounts import repository
 from leadrouter_router.accounts.models import AccountRow
 from leadrouter_router.accounts.schemas import AccountIn, AccountList, AccountOut
 from leadrouter_router.errors import UnknownReference
+from leadrouter_router.platform import rows
 from leadrouter_router.platform.auth import NOT_FOUND
 from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter, no_content
@@ -32,16 +33,14 @@ async def _values(session: Session, body: AccountIn) -> dict[str, object]:
 
 @router.read("", "All accounts")
 async def list_accounts(session: Session) -> AccountList:
-    rows = await repository.all_accounts(session)
-    return AccountList(items=[AccountOut.model_validate(row) for row in rows])
+    accounts = await repository.all_accounts(session)
+    return AccountList(items=[AccountOut.model_validate(row) for row in accounts])
 
 
 @router.add("", "Add an account")
 async def create_account(body: AccountIn, session: Session) -> AccountOut:
     row = AccountRow(id=uuid.uuid4(), created_at=datetime.now(UTC), **await _values(session, body))
-    session.add(row)
-    await session.flush()
-    return AccountOut.model_validate(row)
+    return AccountOut.model_validate(await rows.add(session, row))
 
 
 @router.read("/{account_id}", "One account", NOT_FOUND)
@@ -51,10 +50,7 @@ async def get_account(account: Account) -> AccountOut:
 
 @router.replace("/{account_id}", "Replace an account", NOT_FOUND)
 async def replace_account(row: Account, body: AccountIn, session: Session) -> AccountOut:
-    for name, value in (await _values(session, body)).items():
-        setattr(row, name, value)
-    await session.flush()
-    return AccountOut.model_validate(row)
+    return AccountOut.model_validate(await rows.update(session, row, await _values(session, body)))
 
 
 @router.remove("/{account_id}", "Remove an account", NOT_FOUND)

@@ -18,7 +18,7 @@ from leadrouter_router.leads.schemas import (
 )
 from leadrouter_router.platform.auth import NOT_FOUND, problem_entry
 from leadrouter_router.platform.lookup import get_or_404
-from leadrouter_router.platform.pagination import Page
+from leadrouter_router.platform.pagination import NameFilter, Page
 from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.state import Session
 from leadrouter_runtime.values import UtcDatetime
@@ -60,7 +60,7 @@ async def list_leads(
     session: Session,
     page: Page,
     correlation_id: Annotated[str | None, Query(max_length=128)] = None,
-    campaign_id: Annotated[str | None, Query(max_length=200)] = None,
+    campaign_id: NameFilter = None,
     status: LeadStatus | None = None,
     salesperson_id: Annotated[uuid.UUID | None, Query(description="The owner.")] = None,
     received_from: UtcDatetime | None = None,
@@ -96,8 +96,8 @@ async def list_assignments(
     session: Session,
     page: Page,
     salesperson_id: uuid.UUID | None = None,
-    campaign_id: Annotated[str | None, Query(max_length=200)] = None,
-    pool: Annotated[str | None, Query(max_length=200)] = None,
+    campaign_id: NameFilter = None,
+    pool: NameFilter = None,
     assigned_from: UtcDatetime | None = None,
     assigned_until: UtcDatetime | None = None,
 ) -> AssignmentPage:

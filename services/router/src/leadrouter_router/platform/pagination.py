@@ -42,6 +42,8 @@ def decode_cursor(cursor: str) -> SortKey:
 
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="At most 200.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="`next_cursor` of a page.")]
+NameFilter = Annotated[str | None, Query(max_length=200)]
+"""A filter on a name or a text id (a campaign, a pool): only the rows that have it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,14 @@
 """``GET /v1/reports/funnel`` (what became of a period's leads, the rejected ones
 included) and ``GET /v1/reports/leakage`` (where they leak), read scope."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
 from leadrouter_router.platform.auth import problem_entry
+from leadrouter_router.platform.pagination import NameFilter
 from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.reports import repository
 from leadrouter_router.reports.funnel import campaign_funnels, pool_fairness, salesperson_loads
@@ -42,7 +43,7 @@ class EmptyPeriod(Problem):
 @dataclass(frozen=True, slots=True)
 class Period:
     """What a report covers: the leads received from ``since`` until before ``until``,
-    of one campaign or all."""
+    of one campaign or all (the report names it with the same fields)."""
 
     since: datetime
     until: datetime
@@ -50,7 +51,7 @@ class Period:
 
 
 def period(
-    campaign_id: Annotated[str | None, Query(max_length=200)] = None,
+    campaign_id: NameFilter = None,
     since: Annotated[
         UtcDatetime | None, Query(alias="from", description="Received from (default: to - 30d).")
     ] = None,
@@ -82,9 +83,7 @@ async def funnel(session: Session, period: ReportPeriod) -> FunnelReport:
     )
     members = await repository.pool_members(session)
     return FunnelReport(
-        since=period.since,
-        until=period.until,
-        campaign_id=period.campaign_id,
+        **asdict(period),
         campaigns=[
             CampaignFunnelOut(
                 campaign_id=f.campaign_id,
@@ -125,9 +124,7 @@ async def leak_causes(session: Session, period: ReportPeriod) -> LeakageReport:
     found = leakage(leads, assignments)
     names = {str(k): v for k, v in (await repository.salesperson_names(session)).items()}
     return LeakageReport(
-        since=period.since,
-        until=period.until,
-        campaign_id=period.campaign_id,
+        **asdict(period),
         overall=_leak_row(found.overall),
         by_time_to_first_touch=[_leak_row(r) for r in found.by_time_to_first_touch],
         by_grade=[_leak_row(r) for r in found.by_grade],

@@ -42,12 +42,7 @@ router = ScopedRouter(tags=["routing"], route_class=ResourceRoute)
 
 
 def _out(row: RoutingPolicyRow) -> PolicyOut:
-    return PolicyOut(
-        name=row.name,
-        version=row.version,
-        document=PolicyDocument.model_validate(row.document),
-        created_at=row.created_at,
-    )
+    return PolicyOut.model_validate(row, from_attributes=True)
 
 
 @router.read("/v1/policies", "Current policies")

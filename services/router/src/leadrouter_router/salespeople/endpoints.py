@@ -36,6 +36,23 @@ Salesperson = Annotated[
 Team = Annotated[TeamRow, Depends(get_or_404(repository.team, "team_id", uuid.UUID, "No team {}."))]
 
 
+async def _salesperson(session: Session, row: SalespersonRow) -> SalespersonOut:
+    return (await service.salesperson_out(session, [row]))[0]
+
+
+async def _update(
+    session: Session, person: SalespersonRow, body: SalespersonIn | SalespersonPatch
+) -> SalespersonOut:
+    """PUT and PATCH: the service applies what the body sets."""
+    return await _salesperson(
+        session, await service.update_salesperson(session, person, body, now=_now())
+    )
+
+
+async def _team(session: Session, row: TeamRow) -> TeamOut:
+    return (await service.team_out(session, [row]))[0]
+
+
 @router.read("/v1/salespeople", "All salespeople")
 async def list_salespeople(session: Session) -> SalespersonList:
     rows = await repository.all_salespeople(session)
@@ -45,20 +62,19 @@ async def list_salespeople(session: Session) -> SalespersonList:
 @router.add("/v1/salespeople", "Add a salesperson", CONFLICT)
 async def create_salesperson(body: SalespersonIn, session: Session) -> SalespersonOut:
     row = await service.create_salesperson(session, body, now=_now())
-    return (await service.salesperson_out(session, [row]))[0]
+    return await _salesperson(session, row)
 
 
 @router.read("/v1/salespeople/{salesperson_id}", "One salesperson", NOT_FOUND)
 async def get_salesperson(row: Salesperson, session: Session) -> SalespersonOut:
-    return (await service.salesperson_out(session, [row]))[0]
+    return await _salesperson(session, row)
 
 
 @router.replace("/v1/salespeople/{salesperson_id}", "Replace a salesperson", CONFLICT, NOT_FOUND)
 async def replace_salesperson(
     person: Salesperson, body: SalespersonIn, session: Session
 ) -> SalespersonOut:
-    row = await service.update_salesperson(session, person, body, now=_now())
-    return (await service.salesperson_out(session, [row]))[0]
+    return await _update(session, person, body)
 
 
 @router.change(
@@ -70,8 +86,7 @@ async def replace_salesperson(
 async def patch_salesperson(
     person: Salesperson, body: SalespersonPatch, session: Session
 ) -> SalespersonOut:
-    row = await service.update_salesperson(session, person, body, now=_now())
-    return (await service.salesperson_out(session, [row]))[0]
+    return await _update(session, person, body)
 
 
 @router.remove(
@@ -93,18 +108,18 @@ async def list_teams(session: Session) -> TeamList:
 @router.add("/v1/teams", "Add a team", CONFLICT)
 async def create_team(body: TeamIn, session: Session) -> TeamOut:
     row = await service.create_team(session, body, now=_now())
-    return (await service.team_out(session, [row]))[0]
+    return await _team(session, row)
 
 
 @router.read("/v1/teams/{team_id}", "One team with its members", NOT_FOUND)
 async def get_team(team: Team, session: Session) -> TeamOut:
-    return (await service.team_out(session, [team]))[0]
+    return await _team(session, team)
 
 
 @router.replace("/v1/teams/{team_id}", "Rename or describe a team", CONFLICT, NOT_FOUND)
 async def replace_team(team: Team, body: TeamIn, session: Session) -> TeamOut:
     row = await service.update_team(session, team, body)
-    return (await service.team_out(session, [row]))[0]
+    return await _team(session, row)
 
 
 @router.remove("/v1/teams/{team_id}", "Remove a team (its members stay)", NOT_FOUND)

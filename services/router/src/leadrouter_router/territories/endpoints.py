@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Response
 
 from leadrouter_router.errors import Conflict
+from leadrouter_router.platform import rows
 from leadrouter_router.platform.auth import CONFLICT, NOT_FOUND
 from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter, no_content
@@ -30,17 +31,15 @@ async def _unique(session: Session, name: str, current: TerritoryRow | None = No
 
 @router.read("", "All territories")
 async def list_territories(session: Session) -> TerritoryList:
-    rows = await repository.all_territories(session)
-    return TerritoryList(items=[TerritoryOut.model_validate(row) for row in rows])
+    territories = await repository.all_territories(session)
+    return TerritoryList(items=[TerritoryOut.model_validate(row) for row in territories])
 
 
 @router.add("", "Add a territory", CONFLICT)
 async def create_territory(body: TerritoryIn, session: Session) -> TerritoryOut:
     await _unique(session, body.name)
     row = TerritoryRow(id=uuid.uuid4(), created_at=datetime.now(UTC), **body.model_dump())
-    session.add(row)
-    await session.flush()
-    return TerritoryOut.model_validate(row)
+    return TerritoryOut.model_validate(await rows.add(session, row))
 
 
 @router.read("/{territory_id}", "One territory", NOT_FOUND)
@@ -51,10 +50,7 @@ async def get_territory(territory: Territory) -> TerritoryOut:
 @router.replace("/{territory_id}", "Replace a territory", CONFLICT, NOT_FOUND)
 async def replace_territory(row: Territory, body: TerritoryIn, session: Session) -> TerritoryOut:
     await _unique(session, body.name, row)
-    for name, value in body.model_dump().items():
-        setattr(row, name, value)
-    await session.flush()
-    return TerritoryOut.model_validate(row)
+    return TerritoryOut.model_validate(await rows.update(session, row, body.model_dump()))
 
 
 @router.remove("/{territory_id}", "Remove a territory", NOT_FOUND)
