@@ -3,55 +3,50 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Query, Request, Response
 
 from leadrouter_router.config import service
 from leadrouter_router.config.schemas import ImportResult, SetupDocument
-from leadrouter_router.platform.auth import AUTH_RESPONSES, problem_entry, require
+from leadrouter_router.platform.auth import problem_entry
+from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.state import Session, router_state
 from leadrouter_runtime.problems import UnsupportedMediaType, problem_response
 
 YAML_MEDIA_TYPE = "application/yaml"  # RFC 9512
 SETUP_REF = {"$ref": "#/components/schemas/SetupDocument"}
-ADMIN = [Depends(require("admin"))]
 
-router = APIRouter(prefix="/v1/config", tags=["config"])
+router = ScopedRouter(prefix="/v1/config", tags=["config"])
 
 
-@router.get(
+@router.operation(
+    "GET",
     "",
-    dependencies=ADMIN,
+    "Export the routing set-up as one YAML document",
+    {200: {"content": {YAML_MEDIA_TYPE: {"schema": SETUP_REF}}, "description": "The whole set-up"}},
+    scope="admin",
     response_class=Response,
-    responses={
-        200: {
-            "content": {YAML_MEDIA_TYPE: {"schema": SETUP_REF}},
-            "description": "The whole set-up",
-        },
-        **AUTH_RESPONSES,
-    },
-    summary="Export the routing set-up as one YAML document",
 )
 async def export_config(session: Session) -> Response:
     document = await service.export(session)
     return Response(service.dump(document), media_type=YAML_MEDIA_TYPE)
 
 
-@router.put(
+@router.operation(
+    "PUT",
     "",
-    dependencies=ADMIN,
-    response_model=ImportResult,
-    responses={
-        **AUTH_RESPONSES,
+    "Import a set-up: validated whole, then applied in one transaction",
+    {
         415: problem_entry("The body is not YAML"),
         422: problem_entry("The document is not valid; `invalid-params` names each problem"),
     },
+    scope="admin",
+    response_model=ImportResult,
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {YAML_MEDIA_TYPE: {"schema": SETUP_REF}},
         }
     },
-    summary="Import a set-up: validated whole, then applied in one transaction",
 )
 async def import_config(
     request: Request,
