@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -13,13 +13,16 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from leadrouter_router.crm.client import CrmDeliverer, create_http_client
 from leadrouter_router.platform.outbox import OutboxMessage
 from leadrouter_router.settings import (
     ApiKey,
     AuthSettings,
     CrmSettings,
     DatabaseSettings,
+    HubSpotSettings,
     OutboxSettings,
+    SalesforceSettings,
     Settings,
 )
 from leadrouter_schemas import (
@@ -34,12 +37,54 @@ from leadrouter_schemas import (
 from tests.support import samples
 from tests.support.kafka import produce, service_kafka
 from tests.support.samples import scored as sample_scored
+from tests.support.servers import serving
 from tests.support.waiting import eventually
 
 ADMIN_KEY = "admin-key-0123456789abcdef"
 READ_KEY = "read-key-0123456789abcdef"
 ADMIN = {"X-API-Key": ADMIN_KEY}
 READ = {"X-API-Key": READ_KEY}
+HUBSPOT_TOKEN = "pat-na1-0123456789"
+SALESFORCE_TOKEN = "00Dxx0000001gPL!AQ0AQ"
+
+
+def hubspot(base_url: str, *, token: str = HUBSPOT_TOKEN, **changes: Any) -> CrmSettings:
+    """The router's settings for HubSpot's API at ``base_url`` (the CRM simulator)."""
+    return CrmSettings(
+        kind="hubspot",
+        token=SecretStr(token),
+        hubspot=HubSpotSettings(base_url=base_url),
+        **changes,
+    )
+
+
+def salesforce(instance_url: str, *, token: str = SALESFORCE_TOKEN) -> CrmSettings:
+    """The router's settings for a Salesforce instance at ``instance_url``."""
+    return CrmSettings(
+        kind="salesforce",
+        token=SecretStr(token),
+        salesforce=SalesforceSettings(instance_url=instance_url),
+    )
+
+
+async def arm_fault(simulator_url: str, **fault: Any) -> None:
+    """The CRM simulator at ``simulator_url`` given a fault (``PUT /control/faults``)."""
+    async with httpx.AsyncClient(base_url=simulator_url) as simulator:
+        assert (await simulator.put("/control/faults", json=fault)).status_code == 200
+
+
+@asynccontextmanager
+async def delivering_to(
+    crm_app: FastAPI, crm: Callable[[str], CrmSettings], *, fault: dict[str, Any] | None = None
+) -> AsyncIterator[CrmDeliverer]:
+    """A CRM deliverer for ``crm_app`` served locally (the simulator given ``fault``
+    first), with the settings ``crm`` makes from its URL."""
+    async with serving(crm_app) as url:
+        if fault is not None:
+            await arm_fault(url, **fault)
+        settings = crm(url)
+        async with create_http_client(settings) as client:
+            yield CrmDeliverer(settings, client)
 
 
 def settings(*, kafka: str, prefix: str, database_url: str, crm: CrmSettings) -> Settings:

@@ -2,51 +2,76 @@
 (deploy/crm-simulator, crms.py): the owner set, the talk track added, retries harmless."""
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import httpx
-from pydantic import SecretStr
+import pytest
 
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_crm_simulator.crms import CrmState, HubSpotRecord
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
 from leadrouter_router.demo import DEMO_TEAM
-from leadrouter_router.settings import CrmSettings, HubSpotSettings, SalesforceSettings
-from tests.router.conftest import running_router
+from leadrouter_router.settings import CrmSettings
+from tests.router.crm.conftest import RouterDelivering
 from tests.router.crm.fakes import ScriptedCrm, scripted
-from tests.router.crm.support import event, message, metric, send_leads, settings, settled
+from tests.router.crm.support import (
+    HUBSPOT_TOKEN,
+    SALESFORCE_TOKEN,
+    arm_fault,
+    delivering_to,
+    event,
+    hubspot,
+    message,
+    metric,
+    salesforce,
+    send_leads,
+    settled,
+)
 from tests.support.servers import serving
 
 DEMO_CRM_IDS = {crm_user_id for _, _, crm_user_id, _ in DEMO_TEAM}
-HUBSPOT_TOKEN = "pat-na1-0123456789"
-SALESFORCE_TOKEN = "00Dxx0000001gPL!AQ0AQ"
+
+
+CrmRouter = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def crm_router(router_delivering: RouterDelivering, tmp_path: Path) -> CrmRouter:
+    """Starts the router (on SQLite) delivering to the CRM simulator holding ``state``,
+    which accepts ``crm_token`` (and was given ``fault``), with the settings ``crm``
+    makes from the simulator's URL."""
+
+    @asynccontextmanager
+    async def start(
+        state: CrmState,
+        crm: Callable[[str], CrmSettings],
+        *,
+        crm_token: str,
+        fault: dict[str, object] | None = None,
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        async with serving(create_crm(crm_token=crm_token, crms=state)) as url:
+            if fault is not None:
+                await arm_fault(url, **fault)
+            database_url = f"sqlite+aiosqlite:///{tmp_path}/router.db"
+            async with router_delivering(crm(url), database_url) as router:
+                yield router
+
+    return start
 
 
 async def test_hubspot_sets_the_owner_and_adds_one_note_even_when_an_answer_is_lost(
-    kafka: str, topic_prefix: str, tmp_path: Path
+    crm_router: CrmRouter, kafka: str, topic_prefix: str
 ) -> None:
     state = CrmState()
-    async with serving(create_crm(crm_token=HUBSPOT_TOKEN, crms=state)) as base_url:
-        async with httpx.AsyncClient(base_url=base_url) as simulator:
-            lost = {"kind": "lost_answer", "status": 502, "count": 1, "path": "notes/batch/create"}
-            assert (await simulator.put("/control/faults", json=lost)).status_code == 200
-        crm = CrmSettings(
-            kind="hubspot",
-            token=SecretStr(HUBSPOT_TOKEN),
-            hubspot=HubSpotSettings(base_url=base_url),
+    lost = {"kind": "lost_answer", "status": 502, "count": 1, "path": "notes/batch/create"}
+    async with crm_router(state, hubspot, crm_token=HUBSPOT_TOKEN, fault=lost) as router:
+        await send_leads(kafka, topic_prefix, range(2))
+        done = await settled(router, 2, "delivered")
+        retried = await metric(
+            router, "router_crm_deliveries_total", crm="hubspot", result="retried"
         )
-        config = settings(
-            kafka=kafka,
-            prefix=topic_prefix,
-            database_url=f"sqlite+aiosqlite:///{tmp_path}/router.db",
-            crm=crm,
-        )
-        async with running_router(config) as router:
-            await send_leads(kafka, topic_prefix, range(2))
-            done = await settled(router, 2, "delivered")
-            retried = await metric(
-                router, "router_crm_deliveries_total", crm="hubspot", result="retried"
-            )
 
     assert (retried or 0) >= 1
     assert max(d["attempts"] for d in done) == 2
@@ -71,27 +96,15 @@ async def test_hubspot_sets_the_owner_and_adds_one_note_even_when_an_answer_is_l
 
 
 async def test_hubspot_finds_an_existing_contact_by_email(
-    kafka: str, topic_prefix: str, tmp_path: Path
+    crm_router: CrmRouter, kafka: str, topic_prefix: str
 ) -> None:
     state = CrmState()
     state.contacts["77"] = HubSpotRecord(
         "77", {"email": "lead0@company0.example", "hubspot_owner_id": "someone"}
     )
-    async with serving(create_crm(crm_token=HUBSPOT_TOKEN, crms=state)) as base_url:
-        crm = CrmSettings(
-            kind="hubspot",
-            token=SecretStr(HUBSPOT_TOKEN),
-            hubspot=HubSpotSettings(base_url=base_url),
-        )
-        config = settings(
-            kafka=kafka,
-            prefix=topic_prefix,
-            database_url=f"sqlite+aiosqlite:///{tmp_path}/router.db",
-            crm=crm,
-        )
-        async with running_router(config) as router:
-            await send_leads(kafka, topic_prefix, range(1))
-            await settled(router, 1, "delivered")
+    async with crm_router(state, hubspot, crm_token=HUBSPOT_TOKEN) as router:
+        await send_leads(kafka, topic_prefix, range(1))
+        await settled(router, 1, "delivered")
 
     assert list(state.contacts) == ["77"]
     assert state.contacts["77"].properties["hubspot_owner_id"] in DEMO_CRM_IDS
@@ -100,24 +113,12 @@ async def test_hubspot_finds_an_existing_contact_by_email(
 
 
 async def test_salesforce_upserts_the_lead_owner_and_a_task(
-    kafka: str, topic_prefix: str, tmp_path: Path
+    crm_router: CrmRouter, kafka: str, topic_prefix: str
 ) -> None:
     state = CrmState()
-    async with serving(create_crm(crm_token=SALESFORCE_TOKEN, crms=state)) as instance_url:
-        crm = CrmSettings(
-            kind="salesforce",
-            token=SecretStr(SALESFORCE_TOKEN),
-            salesforce=SalesforceSettings(instance_url=instance_url),
-        )
-        config = settings(
-            kafka=kafka,
-            prefix=topic_prefix,
-            database_url=f"sqlite+aiosqlite:///{tmp_path}/router.db",
-            crm=crm,
-        )
-        async with running_router(config) as router:
-            await send_leads(kafka, topic_prefix, range(2))
-            done = await settled(router, 2, "delivered")
+    async with crm_router(state, salesforce, crm_token=SALESFORCE_TOKEN) as router:
+        await send_leads(kafka, topic_prefix, range(2))
+        done = await settled(router, 2, "delivered")
 
     leads = state.sobjects["Lead"]
     tasks = state.sobjects["Task"]
@@ -134,24 +135,14 @@ async def test_salesforce_upserts_the_lead_owner_and_a_task(
 
 
 async def test_salesforce_refusing_the_token_is_a_clear_permanent_failure(
-    kafka: str, topic_prefix: str, tmp_path: Path
+    crm_router: CrmRouter, kafka: str, topic_prefix: str
 ) -> None:
     state = CrmState()
-    async with serving(create_crm(crm_token="the-right-token", crms=state)) as instance_url:
-        crm = CrmSettings(
-            kind="salesforce",
-            token=SecretStr("an-expired-token"),
-            salesforce=SalesforceSettings(instance_url=instance_url),
-        )
-        config = settings(
-            kafka=kafka,
-            prefix=topic_prefix,
-            database_url=f"sqlite+aiosqlite:///{tmp_path}/router.db",
-            crm=crm,
-        )
-        async with running_router(config) as router:
-            await send_leads(kafka, topic_prefix, range(1))
-            [failed] = await settled(router, 1, "failed")
+    async with crm_router(
+        state, lambda url: salesforce(url, token="an-expired-token"), crm_token="the-right-token"
+    ) as router:
+        await send_leads(kafka, topic_prefix, range(1))
+        [failed] = await settled(router, 1, "failed")
 
     assert failed["attempts"] == 1
     assert "salesforce refused the token (401" in failed["last_answer"]
@@ -163,17 +154,11 @@ async def test_salesforce_delivering_the_same_batch_twice_changes_nothing() -> N
     """What a redelivery after a lost answer does: the upserts find what the first made."""
     state = CrmState()
     messages = [message(event()) for _ in range(3)]
-    async with serving(create_crm(crm_token=SALESFORCE_TOKEN, crms=state)) as instance_url:
-        crm = CrmSettings(
-            kind="salesforce",
-            token=SecretStr(SALESFORCE_TOKEN),
-            salesforce=SalesforceSettings(instance_url=instance_url),
-        )
-        async with create_http_client(crm) as client:
-            deliver = CrmDeliverer(crm, client)
-            assert await deliver.deliver_batch(messages) == [None] * 3
-            first = {kind: dict(records) for kind, records in state.sobjects.items()}
-            assert await deliver.deliver_batch(messages) == [None] * 3
+    crm_app = create_crm(crm_token=SALESFORCE_TOKEN, crms=state)
+    async with delivering_to(crm_app, salesforce) as deliver:
+        assert await deliver.deliver_batch(messages) == [None] * 3
+        first = {kind: dict(records) for kind, records in state.sobjects.items()}
+        assert await deliver.deliver_batch(messages) == [None] * 3
 
     assert len(state.sobjects["Lead"]) == 3
     assert len(state.sobjects["Task"]) == 3

@@ -4,11 +4,9 @@ whose answer was lost, and one request budget shared by two relays."""
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from leadrouter_crm_simulator.app import create_app as create_crm
@@ -25,42 +23,26 @@ from leadrouter_router.platform.outbox import (
     enqueue_all,
     pending_message,
 )
-from leadrouter_router.settings import CrmSettings, HubSpotSettings, SalesforceSettings
 from leadrouter_schemas import encode
-from tests.router.crm.support import event, message
+from tests.router.crm.support import (
+    arm_fault,
+    delivering_to,
+    event,
+    hubspot,
+    message,
+    salesforce,
+)
 from tests.support.servers import serving
 from tests.support.waiting import eventually
-
-TOKEN = "pat-na1-0123456789"
-
-
-def hubspot(base_url: str, **changes: Any) -> CrmSettings:
-    return CrmSettings(
-        kind="hubspot",
-        token=SecretStr(TOKEN),
-        hubspot=HubSpotSettings(base_url=base_url),
-        **changes,
-    )
-
-
-def salesforce(instance_url: str) -> CrmSettings:
-    return CrmSettings(
-        kind="salesforce",
-        token=SecretStr(TOKEN),
-        salesforce=SalesforceSettings(instance_url=instance_url),
-    )
 
 
 async def test_hubspot_batches_stay_within_100_inputs_and_make_no_search() -> None:
     state = CrmState()
     limits = Limits(mode="hubspot-limits", window_requests=1000)
     messages = [message(event(f"lead{n}@example.com")) for n in range(250)]
-    async with serving(create_crm(limits=limits, crms=state)) as base_url:
-        crm = hubspot(base_url)
-        async with create_http_client(crm) as client:
-            deliver = CrmDeliverer(crm, client)
-            assert deliver.max_batch == 100
-            assert await deliver.deliver_batch(messages) == [None] * 250
+    async with delivering_to(create_crm(limits=limits, crms=state), hubspot) as deliver:
+        assert deliver.max_batch == 100
+        assert await deliver.deliver_batch(messages) == [None] * 250
 
     stats = state.stats()
     # 3 chunks, 4 calls each: contacts read (207: none known), upsert; notes read
@@ -96,14 +78,10 @@ async def test_the_simulator_refuses_a_batch_over_the_documented_size() -> None:
 async def test_salesforce_collections_stay_within_200_records() -> None:
     state = CrmState()
     messages = [message(event(f"lead{n}@example.com")) for n in range(450)]
-    async with serving(
-        create_crm(limits=Limits(mode="salesforce-limits"), crms=state)
-    ) as instance_url:
-        crm = salesforce(instance_url)
-        async with create_http_client(crm) as client:
-            deliver = CrmDeliverer(crm, client)
-            assert deliver.max_batch == 200
-            assert await deliver.deliver_batch(messages) == [None] * 450
+    limits = Limits(mode="salesforce-limits")
+    async with delivering_to(create_crm(limits=limits, crms=state), salesforce) as deliver:
+        assert deliver.max_batch == 200
+        assert await deliver.deliver_batch(messages) == [None] * 450
 
     stats = state.stats()
     assert stats["calls"] == 6, "3 collections of Leads, 3 of Tasks"
@@ -114,12 +92,9 @@ async def test_salesforce_collections_stay_within_200_records() -> None:
 async def test_salesforce_request_limit_exceeded_is_retried_later_not_failed() -> None:
     limits = Limits(mode="salesforce-limits", daily_requests=2)
     messages = [message(event(f"lead{n}@example.com")) for n in range(3)]
-    async with serving(create_crm(limits=limits)) as instance_url:
-        crm = salesforce(instance_url)
-        async with create_http_client(crm) as client:
-            deliver = CrmDeliverer(crm, client)
-            assert await deliver.deliver_batch(messages[:1]) == [None]  # 2 of 2 requests
-            [refused] = await deliver.deliver_batch(messages[1:2])
+    async with delivering_to(create_crm(limits=limits), salesforce) as deliver:
+        assert await deliver.deliver_batch(messages[:1]) == [None]  # 2 of 2 requests
+        [refused] = await deliver.deliver_batch(messages[1:2])
 
     assert isinstance(refused, RetryableDeliveryError)
     assert refused.rate_limited
@@ -134,16 +109,13 @@ async def test_a_retried_batch_whose_answer_was_lost_makes_no_duplicate(crm_kind
     mode = "hubspot-limits" if crm_kind == "hubspot" else "salesforce-limits"
     path = "notes/batch/create" if crm_kind == "hubspot" else "composite/sobjects/Task"
     messages = [message(event(f"lead{n}@example.com")) for n in range(20)]
-    async with serving(create_crm(limits=Limits(mode=mode, search_lag_s=600), crms=state)) as url:
-        async with httpx.AsyncClient(base_url=url) as simulator:
-            lost = {"kind": "lost_answer", "status": 502, "count": 1, "path": path}
-            assert (await simulator.put("/control/faults", json=lost)).status_code == 200
-        crm = hubspot(url) if crm_kind == "hubspot" else salesforce(url)
-        async with create_http_client(crm) as client:
-            deliver = CrmDeliverer(crm, client)
-            first = await deliver.deliver_batch(messages)
-            assert all(isinstance(r, RetryableDeliveryError) for r in first)
-            assert await deliver.deliver_batch(messages) == [None] * 20
+    crm_app = create_crm(limits=Limits(mode=mode, search_lag_s=600), crms=state)
+    lost = {"kind": "lost_answer", "status": 502, "count": 1, "path": path}
+    crm = hubspot if crm_kind == "hubspot" else salesforce
+    async with delivering_to(crm_app, crm, fault=lost) as deliver:
+        first = await deliver.deliver_batch(messages)
+        assert all(isinstance(r, RetryableDeliveryError) for r in first)
+        assert await deliver.deliver_batch(messages) == [None] * 20
 
     stats = state.stats()
     assert (stats["notes"] if crm_kind == "hubspot" else stats["tasks"]) == 20
@@ -157,9 +129,7 @@ async def test_a_429_blocks_the_account_until_its_retry_after_and_costs_no_reque
     engine = create_engine(database_url)
     try:
         async with serving(create_crm(limits=Limits(mode="hubspot-limits"), crms=state)) as url:
-            async with httpx.AsyncClient(base_url=url) as simulator:
-                limited = {"kind": "rate_limit", "retry_after_s": 3, "count": 1}
-                assert (await simulator.put("/control/faults", json=limited)).status_code == 200
+            await arm_fault(url, kind="rate_limit", retry_after_s=3, count=1)
             crm = hubspot(url, rate_per_s=50, rate_max_wait_s=0.5)
             async with create_http_client(crm) as client:
                 deliver = CrmDeliverer(crm, client, sessions=session_factory(engine))

@@ -10,28 +10,24 @@ from pydantic import SecretStr
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.crm.signing import signature, verify
 from leadrouter_router.settings import CrmSettings
-from tests.router.conftest import running_router
+from tests.router.crm.conftest import RouterDelivering
 from tests.router.crm.support import (
     ADMIN,
     READ,
     metric,
     send_leads,
-    settings,
     settled,
 )
 from tests.support.servers import serving
 
 
 async def test_a_refused_delivery_keeps_the_answer_and_is_retried_through_the_api(
-    kafka: str, topic_prefix: str, database_url: str
+    router_delivering: RouterDelivering, kafka: str, topic_prefix: str, database_url: str
 ) -> None:
     async with serving(create_crm()) as crm_url, httpx.AsyncClient(base_url=crm_url) as crm:
         await crm.put("/control/failure", json={"status": 422, "count": 1})
         crm_settings = CrmSettings(url=f"{crm_url}/assignments", timeout_s=5)
-        config = settings(
-            kafka=kafka, prefix=topic_prefix, database_url=database_url, crm=crm_settings
-        )
-        async with running_router(config) as router:
+        async with router_delivering(crm_settings, database_url) as router:
             await send_leads(kafka, topic_prefix, range(1))
 
             [failed] = await settled(router, 1, "failed")
@@ -93,19 +89,18 @@ def redirecting(hits: list[str]) -> FastAPI:
 
 
 async def test_a_redirect_is_not_followed_even_to_the_same_host(
-    kafka: str, topic_prefix: str, tmp_path: object
+    router_delivering: RouterDelivering, kafka: str, topic_prefix: str, tmp_path: object
 ) -> None:
     hits: list[str] = []
-    async with serving(redirecting(hits)) as crm_url:
-        config = settings(
-            kafka=kafka,
-            prefix=topic_prefix,
-            database_url=f"sqlite+aiosqlite:///{tmp_path}/router.db",
-            crm=CrmSettings(url=f"{crm_url}/assignments", timeout_s=5),
-        )
-        async with running_router(config) as router:
-            await send_leads(kafka, topic_prefix, range(1))
-            [failed] = await settled(router, 1, "failed")
+    async with (
+        serving(redirecting(hits)) as crm_url,
+        router_delivering(
+            CrmSettings(url=f"{crm_url}/assignments", timeout_s=5),
+            f"sqlite+aiosqlite:///{tmp_path}/router.db",
+        ) as router,
+    ):
+        await send_leads(kafka, topic_prefix, range(1))
+        [failed] = await settled(router, 1, "failed")
 
     assert "redirected (307) to /elsewhere" in failed["last_answer"]
     assert hits == ["/assignments"]
@@ -128,7 +123,7 @@ def test_the_signature_is_verifiable_and_tamper_evident() -> None:
 
 
 async def test_the_simulator_verifies_the_signed_webhook(
-    kafka: str, topic_prefix: str, tmp_path: object
+    router_delivering: RouterDelivering, kafka: str, topic_prefix: str, tmp_path: object
 ) -> None:
     secret = "shared-secret-0123456789"
     async with (
@@ -136,15 +131,10 @@ async def test_the_simulator_verifies_the_signed_webhook(
         httpx.AsyncClient(base_url=crm_url) as crm,
     ):
         for n, sent_secret in enumerate((secret, "not-the-secret")):
-            config = settings(
-                kafka=kafka,
-                prefix=topic_prefix,
-                database_url=f"sqlite+aiosqlite:///{tmp_path}/router{n}.db",
-                crm=CrmSettings(
-                    url=f"{crm_url}/assignments", signing_secret=SecretStr(sent_secret)
-                ),
-            )
-            async with running_router(config) as router:
+            async with router_delivering(
+                CrmSettings(url=f"{crm_url}/assignments", signing_secret=SecretStr(sent_secret)),
+                f"sqlite+aiosqlite:///{tmp_path}/router{n}.db",
+            ) as router:
                 await send_leads(kafka, topic_prefix, range(n, n + 1))
                 [delivery] = await settled(router, 1, "delivered" if n == 0 else "failed")
         assert "CRM answered 401 (generic)" in delivery["last_answer"]

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from leadrouter_router.settings import CrmSettings
-from tests.router.conftest import running_router
+from tests.router.crm.conftest import RouterDelivering
 from tests.router.crm.fakes import ScriptedCrm, scripted
 from tests.router.crm.support import (
     READ,
@@ -20,7 +20,6 @@ from tests.router.crm.support import (
     deliveries,
     send_leads,
     serving_on,
-    settings,
     settled,
 )
 from tests.support.servers import ServiceProcess, free_port
@@ -40,17 +39,13 @@ async def one_assignment_each(router: httpx.AsyncClient, crm: ScriptedCrm, count
 
 
 async def test_the_crm_down_then_back_gets_every_assignment_once(
-    kafka: str, topic_prefix: str, database_url: str
+    router_delivering: RouterDelivering, kafka: str, topic_prefix: str, database_url: str
 ) -> None:
     port = free_port()
     crm = ScriptedCrm()
-    config = settings(
-        kafka=kafka,
-        prefix=topic_prefix,
-        database_url=database_url,
-        crm=CrmSettings(url=f"http://127.0.0.1:{port}/assignments", connect_timeout_s=1),
-    )
-    async with running_router(config) as router:
+    async with router_delivering(
+        CrmSettings(url=f"http://127.0.0.1:{port}/assignments", connect_timeout_s=1), database_url
+    ) as router:
         await send_leads(kafka, topic_prefix, range(3))
 
         async def refused_while_down() -> bool | None:
@@ -70,22 +65,20 @@ async def test_the_crm_down_then_back_gets_every_assignment_once(
 
 
 async def test_500s_and_slow_answers_still_record_each_assignment_once(
-    kafka: str, topic_prefix: str, database_url: str
+    router_delivering: RouterDelivering, kafka: str, topic_prefix: str, database_url: str
 ) -> None:
     # Slow answers past the read timeout are recorded by the CRM all the same: the
     # router retries them with the same idempotency key, and the CRM keeps one.
     crm = ScriptedCrm(script=["slow", "slow", "500", "500", "slow"], slow_s=1.0)
-    async with serving_on(scripted(crm), free_port()) as crm_url:
-        config = settings(
-            kafka=kafka,
-            prefix=topic_prefix,
-            database_url=database_url,
-            crm=CrmSettings(url=f"{crm_url}/assignments", timeout_s=0.3),
-        )
-        async with running_router(config) as router:
-            await send_leads(kafka, topic_prefix, range(3))
-            done = await settled(router, 3, "delivered")
-            await one_assignment_each(router, crm, 3)
+    async with (
+        serving_on(scripted(crm), free_port()) as crm_url,
+        router_delivering(
+            CrmSettings(url=f"{crm_url}/assignments", timeout_s=0.3), database_url
+        ) as router,
+    ):
+        await send_leads(kafka, topic_prefix, range(3))
+        done = await settled(router, 3, "delivered")
+        await one_assignment_each(router, crm, 3)
 
     assert sum(d["attempts"] for d in done) > 3, "some deliveries were retried"
     assert len(crm.seen) > 3

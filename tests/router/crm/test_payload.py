@@ -8,8 +8,8 @@ import httpx
 
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.settings import CrmSettings
-from tests.router.conftest import running_router
-from tests.router.crm.support import ADMIN, send_leads, settings, settled
+from tests.router.crm.conftest import RouterDelivering
+from tests.router.crm.support import ADMIN, send_leads, settled
 from tests.support.servers import serving
 
 KIT = {
@@ -23,16 +23,12 @@ KIT = {
 
 
 async def test_the_crm_gets_the_sales_kit_the_decision_and_the_sla_deadline(
-    kafka: str, topic_prefix: str, tmp_path: Path
+    router_delivering: RouterDelivering, kafka: str, topic_prefix: str, tmp_path: Path
 ) -> None:
     async with serving(create_crm()) as crm_url, httpx.AsyncClient(base_url=crm_url) as crm:
-        config = settings(
-            kafka=kafka,
-            prefix=topic_prefix,
-            database_url=f"sqlite+aiosqlite:///{tmp_path}/router.db",
-            crm=CrmSettings(url=f"{crm_url}/assignments"),
-        )
-        async with running_router(config) as router:
+        async with router_delivering(
+            CrmSettings(url=f"{crm_url}/assignments"), f"sqlite+aiosqlite:///{tmp_path}/router.db"
+        ) as router:
             configured = await router.put(
                 "/v1/campaigns/spring-demo",
                 json={

@@ -16,8 +16,8 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.settings import CrmSettings
-from tests.router.conftest import running_router
-from tests.router.crm.support import send_leads, settings, settled
+from tests.router.crm.conftest import RouterDelivering
+from tests.router.crm.support import send_leads, settled
 from tests.support.servers import serving
 
 NEW = "whsec_" + base64.b64encode(b"the-new-crm-secret-of-32-bytes!!").decode()
@@ -37,15 +37,14 @@ def receiver(received: list[tuple[bytes, dict[str, str]]]) -> FastAPI:
 
 
 async def test_a_receiver_verifies_our_signature_with_the_standardwebhooks_library(
-    kafka: str, topic_prefix: str, database_url: str
+    router_delivering: RouterDelivering, kafka: str, topic_prefix: str, database_url: str
 ) -> None:
     received: list[tuple[bytes, dict[str, str]]] = []
     async with serving(receiver(received)) as crm_url:
         crm = CrmSettings(
             url=f"{crm_url}/assignments", signing_secrets=[SecretStr(NEW), SecretStr(OLD)]
         )
-        config = settings(kafka=kafka, prefix=topic_prefix, database_url=database_url, crm=crm)
-        async with running_router(config) as router:
+        async with router_delivering(crm, database_url) as router:
             await send_leads(kafka, topic_prefix, range(1))
             [delivery] = await settled(router, 1, "delivered")
 
@@ -67,22 +66,19 @@ async def test_a_receiver_verifies_our_signature_with_the_standardwebhooks_libra
 
 
 async def test_the_crm_simulator_takes_ours_and_refuses_a_strangers_signature(
-    kafka: str, topic_prefix: str, tmp_path: object
+    router_delivering: RouterDelivering, kafka: str, topic_prefix: str, tmp_path: object
 ) -> None:
     async with (
         serving(create_crm(signing_secret=OLD)) as crm_url,
         httpx.AsyncClient(base_url=crm_url) as crm,
     ):
         for n, secrets in enumerate(([NEW, OLD], [STRANGER])):
-            config = settings(
-                kafka=kafka,
-                prefix=topic_prefix,
-                database_url=f"sqlite+aiosqlite:///{tmp_path}/router{n}.db",
-                crm=CrmSettings(
+            async with router_delivering(
+                CrmSettings(
                     url=f"{crm_url}/assignments", signing_secrets=[SecretStr(s) for s in secrets]
                 ),
-            )
-            async with running_router(config) as router:
+                f"sqlite+aiosqlite:///{tmp_path}/router{n}.db",
+            ) as router:
                 await send_leads(kafka, topic_prefix, range(n, n + 1))
                 await settled(router, 1, "delivered" if n == 0 else "failed")
         received = (await crm.get("/requests")).json()

@@ -7,19 +7,16 @@ HubSpot is played by the CRM simulator, which can store the notes and lose the a
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from prometheus_client import CollectorRegistry
-from pydantic import SecretStr
 
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_crm_simulator.crms import CrmState
 from leadrouter_router.crm.client import CrmDeliverer, create_http_client
 from leadrouter_router.crm.metrics import DeliveryMetrics
 from leadrouter_router.platform.outbox import RetryableDeliveryError
-from leadrouter_router.settings import CrmSettings, HubSpotSettings
 from leadrouter_schemas import LeadAssigned, LeadAssignedData, Salesperson
-from tests.router.crm.support import message
+from tests.router.crm.support import HUBSPOT_TOKEN, arm_fault, hubspot, message
 from tests.support import samples
 from tests.support.servers import serving
 
@@ -60,15 +57,11 @@ async def test_each_assignment_is_timed_once_from_the_webhook_to_the_crms_first_
             "router_lead_webhook_to_crm_seconds_sum", {"crm": "hubspot"}
         )
 
-    async with serving(create_crm(crm_token="pat-na1-0123456789", crms=state)) as base_url:
-        async with httpx.AsyncClient(base_url=base_url) as simulator:
-            lost = {"kind": "lost_answer", "status": 502, "count": 1, "path": "notes/batch/create"}
-            assert (await simulator.put("/control/faults", json=lost)).status_code == 200
-        crm = CrmSettings(
-            kind="hubspot",
-            token=SecretStr("pat-na1-0123456789"),
-            hubspot=HubSpotSettings(base_url=base_url),
+    async with serving(create_crm(crm_token=HUBSPOT_TOKEN, crms=state)) as base_url:
+        await arm_fault(
+            base_url, kind="lost_answer", status=502, count=1, path="notes/batch/create"
         )
+        crm = hubspot(base_url)
         async with create_http_client(crm) as client:
             deliver = CrmDeliverer(
                 crm, client, metrics=DeliveryMetrics(registry), clock=lambda: next(clock)
