@@ -157,16 +157,9 @@ class Instruction:
     args: str
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
-    base: str  # what FROM names, build args not yet substituted
-    name: str | None
-    instructions: list[Instruction]
-
-
-def parse_dockerfile(path: Path) -> tuple[dict[str, str], list[Stage]]:
+def parse_dockerfile(path: Path) -> tuple[dict[str, str], list[list[Instruction]]]:
     """The Dockerfile's global ARGs (name -> default, "" for none) and its stages, each
-    a list of instructions (continuations joined)."""
+    a list of instructions (continuations joined), its FROM first."""
     logical: list[str] = []
     pending = ""
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -181,16 +174,14 @@ def parse_dockerfile(path: Path) -> tuple[dict[str, str], list[Stage]]:
         pending = ""
     assert not pending, f"{path}: dangling line continuation"
     global_args: dict[str, str] = {}
-    stages: list[Stage] = []
+    stages: list[list[Instruction]] = []
     for text in logical:
         keyword, _, args = text.partition(" ")
         instruction = Instruction(keyword.upper(), args.strip())
         if instruction.keyword == "FROM":
-            words = [w for w in instruction.args.split() if not w.startswith("--")]
-            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
-            stages.append(Stage(words[0], name, []))
+            stages.append([instruction])
         elif stages:
-            stages[-1].instructions.append(instruction)
+            stages[-1].append(instruction)
         elif instruction.keyword == "ARG":
             arg, _, default = instruction.args.partition("=")
             global_args[arg] = default
@@ -248,23 +239,21 @@ class Image:
         final stage with those it starts from, theirs first)."""
         args = self.args()
         _, stages = parse_dockerfile(self.dockerfile)
-        named = {stage.name: stage for stage in stages if stage.name}
-        chain: list[Stage] = []
-        stage: Stage | None = stages[-1]
-        while stage is not None:
-            chain.insert(0, stage)
-            stage = named.get(expand(stage.base, args))
+        # FROM [--platform=...] BASE [AS NAME]
+        froms = [[w for w in stage[0].args.split() if not w.startswith("--")] for stage in stages]
+        named = {words[2]: n for n, words in enumerate(froms) if len(words) == 3}
+        chain: list[int] = []
+        index: int | None = len(stages) - 1
+        while index is not None:
+            chain.insert(0, index)
+            index = named.get(expand(froms[index][0], args))
         built_by = [
             Instruction(i.keyword, expand(i.args, args))
-            for stage in stages
-            if all(stage is not part for part in chain)
-            for i in stage.instructions
+            for n, stage in enumerate(stages)
+            if n not in chain
+            for i in stage
         ]
-        final = [
-            Instruction(i.keyword, expand(i.args, args))
-            for part in chain
-            for i in part.instructions
-        ]
+        final = [Instruction(i.keyword, expand(i.args, args)) for n in chain for i in stages[n]]
         return built_by, final
 
     def final(self) -> list[Instruction]:
