@@ -1,5 +1,6 @@
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -9,6 +10,9 @@ from leadrouter_router.app import create_app
 from leadrouter_router.settings import CrmSettings, DatabaseSettings, OutboxSettings, Settings
 from tests.support.kafka import service_kafka
 from tests.support.servers import serving
+
+if TYPE_CHECKING:  # imported where used: its module imports running_router from here
+    from tests.router.outcomes.support import OutcomeApi
 
 
 @pytest.fixture
@@ -29,6 +33,21 @@ def router_settings(
         outbox=OutboxSettings(poll_interval_s=0.2, backoff_base_s=0.05, backoff_max_s=0.5),
         seed_demo_salespeople=True,
     )
+
+
+@pytest.fixture
+async def outcome_api(
+    kafka: str, topic_prefix: str, database_url: str
+) -> AsyncIterator["OutcomeApi"]:
+    """The router of ``tests/router/outcomes/support.outcome_router``: API keys, the demo
+    team, the CRM simulator, the SLA checker left to the test."""
+    from tests.router.outcomes.support import OutcomeApi, outcome_router
+
+    async with outcome_router(kafka=kafka, prefix=topic_prefix, database_url=database_url) as (
+        client,
+        app,
+    ):
+        yield OutcomeApi(client, app)
 
 
 RouterFactory = Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]

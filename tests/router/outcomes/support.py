@@ -4,7 +4,7 @@ outcome, SLA and report tests; and a lead that gets assigned."""
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 from fastapi import FastAPI
@@ -18,6 +18,14 @@ from tests.support.kafka import produce
 from tests.support.samples import scored
 from tests.support.servers import serving
 from tests.support.waiting import eventually
+
+
+class OutcomeApi(NamedTuple):
+    """The running router of ``outcome_router`` (the ``outcome_api`` fixture): its
+    client and its app (for its parts: the SLA checker, ...)."""
+
+    client: httpx.AsyncClient
+    app: FastAPI
 
 
 @asynccontextmanager
@@ -90,6 +98,13 @@ async def work(
             headers=CRM,
         )
         assert answer.status_code == 200, answer.text
+
+
+async def call(
+    client: httpx.AsyncClient, lead_id: str, action: str, body: dict[str, Any]
+) -> httpx.Response:
+    """The CRM's callback ``action`` (accept, activity, outcome, reject) on the lead."""
+    return await client.post(f"/v1/leads/{lead_id}/{action}", json=body, headers=CRM)
 
 
 async def lead_now(client: httpx.AsyncClient, lead_id: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from leadrouter_router.platform.db import create_engine
 from leadrouter_router.rejections.models import RejectionRow
 from leadrouter_schemas import LeadRejected, LeadRejectedData, RejectionReason, encode, topics
 from tests.router.api_support import READ
-from tests.router.outcomes.support import assigned_lead, outcome_router
+from tests.router.outcomes.support import OutcomeApi, assigned_lead
 from tests.support.kafka import produce, wait_for_records
 from tests.support.samples import lead
 from tests.support.waiting import eventually
@@ -53,7 +53,7 @@ async def funnel(client: httpx.AsyncClient, since: datetime, until: datetime, **
 
 
 async def test_rejections_are_counted_once_per_campaign_and_reason_and_garbage_dead_lettered(
-    kafka: str, topic_prefix: str, database_url: str
+    outcome_api: OutcomeApi, kafka: str, topic_prefix: str, database_url: str
 ) -> None:
     now = datetime.now(UTC)
     since, until = now - timedelta(hours=1), now + timedelta(hours=1)
@@ -83,30 +83,25 @@ async def test_rejections_are_counted_once_per_campaign_and_reason_and_garbage_d
         rejected("old", "spring-demo", ["spam.honeypot"], occurred_at=now, received_at=long_ago),
     ]
     topic = topic_prefix + topics.LEADS_REJECTED
-    async with outcome_router(kafka=kafka, prefix=topic_prefix, database_url=database_url) as (
-        client,
-        _,
-    ):
-        await assigned_lead(client, kafka, topic_prefix)  # one scored lead of spring-demo
-        # One key: one partition, so the records are handled in the order produced.
-        await produce(kafka, topic, [encode(e) for e in events], key=b"email:x")
+    client = outcome_api.client
+    await assigned_lead(client, kafka, topic_prefix)  # one scored lead of spring-demo
+    # One key: one partition, so the records are handled in the order produced.
+    await produce(kafka, topic, [encode(e) for e in events], key=b"email:x")
 
-        async def all_stored() -> bool:
-            report = await funnel(client, long_ago - timedelta(days=1), until)
-            counted: int = sum(c["rejected"] for c in report.values())
-            return counted == len(events)
+    async def all_stored() -> bool:
+        report = await funnel(client, long_ago - timedelta(days=1), until)
+        counted: int = sum(c["rejected"] for c in report.values())
+        return counted == len(events)
 
-        await eventually(all_stored, what="every rejection counted")
-        # A redelivery after all were stored, then garbage: once the garbage is
-        # dead-lettered, the batch holding the redelivery has been committed.
-        await produce(kafka, topic, [encode(first), b"{not json"], key=b"email:x")
-        (letter,) = await wait_for_records(kafka, topics.dead_letter(topic), 1)
+    await eventually(all_stored, what="every rejection counted")
+    # A redelivery after all were stored, then garbage: once the garbage is
+    # dead-lettered, the batch holding the redelivery has been committed.
+    await produce(kafka, topic, [encode(first), b"{not json"], key=b"email:x")
+    (letter,) = await wait_for_records(kafka, topics.dead_letter(topic), 1)
 
-        period = await funnel(client, since, until)
-        back_then = await funnel(
-            client, long_ago - timedelta(hours=1), long_ago + timedelta(hours=1)
-        )
-        only_junk = await funnel(client, since, until, campaign_id="no-such-campaign")
+    period = await funnel(client, since, until)
+    back_then = await funnel(client, long_ago - timedelta(hours=1), long_ago + timedelta(hours=1))
+    only_junk = await funnel(client, since, until, campaign_id="no-such-campaign")
 
     spring, junk = period["spring-demo"], period["no-such-campaign"]
     assert {k: spring[k] for k in ("received", "valid", "rejected", "assigned")} == {

@@ -7,49 +7,46 @@ import pytest
 from leadrouter_router.app import create_app
 from leadrouter_router.settings import Settings
 from tests.router.api_support import READ
-from tests.router.outcomes.support import assigned_lead, outcome_router, work
+from tests.router.outcomes.support import OutcomeApi, assigned_lead, work
 
 
 async def test_the_funnel_reports_a_period_of_a_campaign(
-    kafka: str, topic_prefix: str, database_url: str
+    outcome_api: OutcomeApi, kafka: str, topic_prefix: str
 ) -> None:
     since = datetime.now(UTC) - timedelta(minutes=1)
-    async with outcome_router(kafka=kafka, prefix=topic_prefix, database_url=database_url) as (
+    client = outcome_api.client
+    won = await assigned_lead(client, kafka, topic_prefix)
+    await assigned_lead(client, kafka, topic_prefix)
+    other = await assigned_lead(client, kafka, topic_prefix, campaign_id="autumn-demo")
+    # The CRM's own time of the first touch: 90 s after the assignment, so that the
+    # funnel's time to first touch has one value it must report exactly.
+    assigned_at = datetime.fromisoformat(won["assignments"][0]["assigned_at"])
+    touched_at = (assigned_at + timedelta(seconds=90)).isoformat()
+    await work(
         client,
-        _,
-    ):
-        won = await assigned_lead(client, kafka, topic_prefix)
-        await assigned_lead(client, kafka, topic_prefix)
-        other = await assigned_lead(client, kafka, topic_prefix, campaign_id="autumn-demo")
-        # The CRM's own time of the first touch: 90 s after the assignment, so that the
-        # funnel's time to first touch has one value it must report exactly.
-        assigned_at = datetime.fromisoformat(won["assignments"][0]["assigned_at"])
-        touched_at = (assigned_at + timedelta(seconds=90)).isoformat()
-        await work(
-            client,
-            won["id"],
-            (
-                ("accept", {}),
-                ("activity", {"channel": "meeting", "occurred_at": touched_at}),
-                ("outcome", {"outcome": "won", "value": 900, "currency": "EUR"}),
-            ),
-        )
-        until = datetime.now(UTC) + timedelta(minutes=1)
-        report = await client.get(
-            "/v1/reports/funnel",
-            params={
-                "campaign_id": "spring-demo",
-                "from": since.isoformat(),
-                "to": until.isoformat(),
-            },
-            headers=READ,
-        )
-        everything = await client.get("/v1/reports/funnel", headers=READ)
-        backwards = await client.get(
-            "/v1/reports/funnel",
-            params={"from": until.isoformat(), "to": since.isoformat()},
-            headers=READ,
-        )
+        won["id"],
+        (
+            ("accept", {}),
+            ("activity", {"channel": "meeting", "occurred_at": touched_at}),
+            ("outcome", {"outcome": "won", "value": 900, "currency": "EUR"}),
+        ),
+    )
+    until = datetime.now(UTC) + timedelta(minutes=1)
+    report = await client.get(
+        "/v1/reports/funnel",
+        params={
+            "campaign_id": "spring-demo",
+            "from": since.isoformat(),
+            "to": until.isoformat(),
+        },
+        headers=READ,
+    )
+    everything = await client.get("/v1/reports/funnel", headers=READ)
+    backwards = await client.get(
+        "/v1/reports/funnel",
+        params={"from": until.isoformat(), "to": since.isoformat()},
+        headers=READ,
+    )
 
     assert report.status_code == 200, report.text
     body = report.json()

@@ -13,7 +13,13 @@ from leadrouter_router.app import create_app
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
 from leadrouter_router.settings import Settings
 from tests.router.api_support import READ
-from tests.router.outcomes.support import assigned_lead, outcome_router, spring_demo_sla, work
+from tests.router.outcomes.support import (
+    OutcomeApi,
+    assigned_lead,
+    outcome_router,
+    spring_demo_sla,
+    work,
+)
 
 BUCKETS = ["5 min", "30 min", "1 h", "4 h", "1 day", "later", "not touched"]
 
@@ -24,32 +30,29 @@ def _row(rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
 
 
 async def test_leakage_by_cause_over_leads_worked_through_the_api(
-    kafka: str, topic_prefix: str, database_url: str
+    outcome_api: OutcomeApi, kafka: str, topic_prefix: str
 ) -> None:
-    async with outcome_router(kafka=kafka, prefix=topic_prefix, database_url=database_url) as (
-        client,
-        _,
+    client = outcome_api.client
+    await spring_demo_sla(client, accept_within_minutes=5)
+    won, gone, _waiting = [await assigned_lead(client, kafka, topic_prefix) for _ in range(3)]
+    for lead, outcome in (
+        (won, {"outcome": "won", "value": 10, "currency": "EUR"}),
+        (gone, {"outcome": "bought_elsewhere"}),
     ):
-        await spring_demo_sla(client, accept_within_minutes=5)
-        won, gone, _waiting = [await assigned_lead(client, kafka, topic_prefix) for _ in range(3)]
-        for lead, outcome in (
-            (won, {"outcome": "won", "value": 10, "currency": "EUR"}),
-            (gone, {"outcome": "bought_elsewhere"}),
-        ):
-            await work(
-                client,
-                lead["id"],
-                (("accept", {}), ("activity", {"channel": "call"}), ("outcome", outcome)),
-            )
-        report = await client.get(
-            "/v1/reports/leakage", params={"campaign_id": "spring-demo"}, headers=READ
+        await work(
+            client,
+            lead["id"],
+            (("accept", {}), ("activity", {"channel": "call"}), ("outcome", outcome)),
         )
-        refused = await client.get("/v1/reports/leakage", headers={"X-API-Key": ""})
-        backwards = await client.get(
-            "/v1/reports/leakage",
-            params={"from": "2026-12-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"},
-            headers=READ,
-        )
+    report = await client.get(
+        "/v1/reports/leakage", params={"campaign_id": "spring-demo"}, headers=READ
+    )
+    refused = await client.get("/v1/reports/leakage", headers={"X-API-Key": ""})
+    backwards = await client.get(
+        "/v1/reports/leakage",
+        params={"from": "2026-12-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"},
+        headers=READ,
+    )
 
     assert report.status_code == 200, report.text
     body = report.json()

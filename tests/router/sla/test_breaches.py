@@ -14,7 +14,13 @@ from leadrouter_router.platform.db import create_engine
 from leadrouter_router.sla.handlers import CheckServiceLevels
 from leadrouter_runtime.parts import parts_of
 from tests.router.api_support import CRM
-from tests.router.outcomes.support import assigned_lead, lead_now, outcome_router, spring_demo_sla
+from tests.router.outcomes.support import (
+    OutcomeApi,
+    assigned_lead,
+    lead_now,
+    outcome_router,
+    spring_demo_sla,
+)
 from tests.support.servers import serving
 from tests.support.waiting import eventually
 
@@ -91,31 +97,28 @@ async def test_a_lead_not_accepted_in_time_is_reassigned_and_the_manager_told_on
 
 
 async def test_an_accepted_lead_not_touched_in_time_goes_to_someone_else(
-    kafka: str, topic_prefix: str, database_url: str
+    outcome_api: OutcomeApi, kafka: str, topic_prefix: str, database_url: str
 ) -> None:
-    async with outcome_router(kafka=kafka, prefix=topic_prefix, database_url=database_url) as (
-        client,
-        app,
-    ):
-        await spring_demo_sla(client, first_touch_within_minutes=60)
-        lead = await assigned_lead(client, kafka, topic_prefix)
-        (first,) = lead["assignments"]
-        accepted = await client.post(
-            f"/v1/leads/{lead['id']}/accept", json={"event_id": "a-1"}, headers=CRM
-        )
-        assert accepted.status_code == 200, accepted.text
-        armed = await checker(app).run_once()
-        assert (armed.armed, armed.breached) == (0, 0)
-        assert first["touch_due_at"] is not None
-        await _move_deadline(
-            database_url,
-            uuid.UUID(first["id"]),
-            to=datetime.fromisoformat(first["assigned_at"]),
-            column="touch_due_at",
-        )
-        breached = await checker(app).run_once()
-        after = await lead_now(client, lead["id"])
-        metrics = (await client.get("/metrics")).text
+    client, app = outcome_api
+    await spring_demo_sla(client, first_touch_within_minutes=60)
+    lead = await assigned_lead(client, kafka, topic_prefix)
+    (first,) = lead["assignments"]
+    accepted = await client.post(
+        f"/v1/leads/{lead['id']}/accept", json={"event_id": "a-1"}, headers=CRM
+    )
+    assert accepted.status_code == 200, accepted.text
+    armed = await checker(app).run_once()
+    assert (armed.armed, armed.breached) == (0, 0)
+    assert first["touch_due_at"] is not None
+    await _move_deadline(
+        database_url,
+        uuid.UUID(first["id"]),
+        to=datetime.fromisoformat(first["assigned_at"]),
+        column="touch_due_at",
+    )
+    breached = await checker(app).run_once()
+    after = await lead_now(client, lead["id"])
+    metrics = (await client.get("/metrics")).text
 
     assert breached.breached == 1
     assert after["owner_id"] not in (None, lead["owner_id"])

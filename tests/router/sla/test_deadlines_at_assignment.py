@@ -15,7 +15,7 @@ from leadrouter_router.platform.db import create_engine
 from leadrouter_router.sla.handlers import CheckServiceLevels
 from leadrouter_runtime.parts import parts_of
 from tests.router.api_support import ADMIN, READ
-from tests.router.outcomes.support import assigned_lead, lead_now, outcome_router, work
+from tests.router.outcomes.support import OutcomeApi, assigned_lead, lead_now, work
 
 
 async def _work(client: httpx.AsyncClient, lead_id: str) -> None:
@@ -52,17 +52,14 @@ async def _targets(client: httpx.AsyncClient) -> None:
 
 
 async def test_a_lead_worked_within_the_check_interval_counts_as_sla_met(
-    kafka: str, topic_prefix: str, database_url: str
+    outcome_api: OutcomeApi, kafka: str, topic_prefix: str
 ) -> None:
-    async with outcome_router(kafka=kafka, prefix=topic_prefix, database_url=database_url) as (
-        client,
-        _,
-    ):
-        await _targets(client)
-        lead = await assigned_lead(client, kafka, topic_prefix)
-        await _work(client, lead["id"])
-        (assignment,) = (await lead_now(client, lead["id"]))["assignments"]
-        row = await _salesperson_row(client, lead["owner_id"])
+    client = outcome_api.client
+    await _targets(client)
+    lead = await assigned_lead(client, kafka, topic_prefix)
+    await _work(client, lead["id"])
+    (assignment,) = (await lead_now(client, lead["id"]))["assignments"]
+    row = await _salesperson_row(client, lead["owner_id"])
 
     assert assignment["stage"] == "won"
     assert assignment["accept_due_at"] is not None
@@ -71,23 +68,20 @@ async def test_a_lead_worked_within_the_check_interval_counts_as_sla_met(
 
 
 async def test_the_checker_sets_the_deadlines_of_assignments_stored_without_them(
-    kafka: str, topic_prefix: str, database_url: str
+    outcome_api: OutcomeApi, kafka: str, topic_prefix: str, database_url: str
 ) -> None:
-    async with outcome_router(kafka=kafka, prefix=topic_prefix, database_url=database_url) as (
-        client,
-        app,
-    ):
-        await _targets(client)
-        lead = await assigned_lead(client, kafka, topic_prefix)
-        await _work(client, lead["id"])
-        (assignment,) = (await lead_now(client, lead["id"]))["assignments"]
-        await _unarm(database_url, uuid.UUID(assignment["id"]))
-        before = await _salesperson_row(client, lead["owner_id"])
+    client, app = outcome_api
+    await _targets(client)
+    lead = await assigned_lead(client, kafka, topic_prefix)
+    await _work(client, lead["id"])
+    (assignment,) = (await lead_now(client, lead["id"]))["assignments"]
+    await _unarm(database_url, uuid.UUID(assignment["id"]))
+    before = await _salesperson_row(client, lead["owner_id"])
 
-        checked = await _checker(app).run_once()
-        again = await _checker(app).run_once()
-        (armed,) = (await lead_now(client, lead["id"]))["assignments"]
-        after = await _salesperson_row(client, lead["owner_id"])
+    checked = await _checker(app).run_once()
+    again = await _checker(app).run_once()
+    (armed,) = (await lead_now(client, lead["id"]))["assignments"]
+    after = await _salesperson_row(client, lead["owner_id"])
 
     assert (before["sla_met"], before["sla_hit_rate"]) == (0, None)
     assert (checked.armed, again.armed) == (1, 0)
