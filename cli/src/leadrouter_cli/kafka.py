@@ -13,17 +13,15 @@ from leadrouter_cli.events import RawRecord
 from leadrouter_runtime.topics import UnknownTopicError, partitions_of
 
 REQUEST_TIMEOUT_MS = 10_000
+# Every client the CLI opens (consumer, producer, admin): how the broker names it, and
+# how long it waits for an answer.
+_CLIENT: dict[str, Any] = {"client_id": "leadrouter-cli", "request_timeout_ms": REQUEST_TIMEOUT_MS}
 _Client = TypeVar("_Client", AIOKafkaConsumer, AIOKafkaProducer)
 
 
 async def _partitions(bootstrap_servers: str, topic: str) -> list[int]:
     try:
-        return await partitions_of(
-            bootstrap_servers,
-            topic,
-            client_id="leadrouter-cli",
-            request_timeout_ms=REQUEST_TIMEOUT_MS,
-        )
+        return await partitions_of(bootstrap_servers, topic, **_CLIENT)
     except UnknownTopicError as error:
         raise CliError(f"topic {topic!r} does not exist", ExitCode.NOT_FOUND) from error
     except RuntimeError as error:
@@ -62,11 +60,10 @@ async def _started(client: _Client, bootstrap_servers: str) -> AsyncIterator[_Cl
 def _consumer(bootstrap_servers: str) -> AbstractAsyncContextManager[AIOKafkaConsumer]:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
-        client_id="leadrouter-cli",
         group_id=None,  # no group: reading commits nothing and moves no service's offsets
         enable_auto_commit=False,
         isolation_level="read_committed",
-        request_timeout_ms=REQUEST_TIMEOUT_MS,
+        **_CLIENT,
     )
     return _started(consumer, bootstrap_servers)
 
@@ -109,10 +106,6 @@ async def read(
 def producer(bootstrap_servers: str) -> AbstractAsyncContextManager[AIOKafkaProducer]:
     # Idempotent with acks=all (KIP-98): a retried send never writes a record twice.
     client = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
-        client_id="leadrouter-cli",
-        enable_idempotence=True,
-        acks="all",
-        request_timeout_ms=REQUEST_TIMEOUT_MS,
+        bootstrap_servers=bootstrap_servers, enable_idempotence=True, acks="all", **_CLIENT
     )
     return _started(client, bootstrap_servers)
