@@ -44,10 +44,8 @@ def text_headers(record: ConsumerRecord[bytes, bytes]) -> dict[str, list[str]]:
     return found
 
 
-def check_event_record(topic: Topic, record: ConsumerRecord[bytes, bytes]) -> list[str]:
-    """What is wrong with one event record, by the declaration (empty: nothing)."""
-    where = f"{record.topic}@{record.partition}:{record.offset}"
-    headers = text_headers(record)
+def header_problems(topic: Topic, headers: dict[str, list[str]], where: str) -> list[str]:
+    """Each header the topic declares present once, matching its pattern if it has one."""
     problems = []
     for header in topic.headers:
         values = headers.get(header.name, [])
@@ -55,6 +53,14 @@ def check_event_record(topic: Topic, record: ConsumerRecord[bytes, bytes]) -> li
             problems.append(f"{where}: {header.name} {len(values)} times")
         elif header.pattern and not re.fullmatch(header.pattern, values[0]):
             problems.append(f"{where}: {header.name}={values[0]!r} not {header.pattern}")
+    return problems
+
+
+def check_event_record(topic: Topic, record: ConsumerRecord[bytes, bytes]) -> list[str]:
+    """What is wrong with one event record, by the declaration (empty: nothing)."""
+    where = f"{record.topic}@{record.partition}:{record.offset}"
+    headers = text_headers(record)
+    problems = header_problems(topic, headers, where)
     if problems or not topic.events or "event-type" not in headers:
         return problems  # a topic of raw payloads has no envelope to compare with
     body = json.loads(record.value)
@@ -76,13 +82,7 @@ def check_event_record(topic: Topic, record: ConsumerRecord[bytes, bytes]) -> li
 def check_dead_letter(topic: Topic, record: ConsumerRecord[bytes, bytes], prefix: str) -> list[str]:
     where = f"{record.topic}@{record.offset}"
     headers = text_headers(record)
-    problems = []
-    for header in topic.headers:
-        values = headers.get(header.name, [])
-        if len(values) != 1:
-            problems.append(f"{where}: {header.name} {len(values)} times")
-        elif header.pattern and not re.fullmatch(header.pattern, values[0]):
-            problems.append(f"{where}: {header.name}={values[0]!r} not {header.pattern}")
+    problems = header_problems(topic, headers, where)
     if headers.get("dlq-source-topic") != [f"{prefix}{topic.dead_letter_of}"]:
         problems.append(f"{where}: dlq-source-topic {headers.get('dlq-source-topic')}")
     leaked = [n for n, v in record.headers if n.startswith("dlq-") and SECRET in bytes(v)]

@@ -4,9 +4,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router.app import create_app
+from leadrouter_router.platform.db import create_engine, session_factory
 from leadrouter_router.settings import CrmSettings, DatabaseSettings, OutboxSettings, Settings
 from tests.support.kafka import service_kafka
 from tests.support.servers import serving
@@ -20,6 +22,16 @@ async def crm() -> AsyncIterator[httpx.AsyncClient]:
     """The CRM simulator on a free port; the client reads what it received."""
     async with serving(create_crm()) as base_url, httpx.AsyncClient(base_url=base_url) as client:
         yield client
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on this test's database (migrated to head already, tests/conftest.py)."""
+    engine = create_engine(database_url)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.accounts.models import AccountRow
-from leadrouter_router.platform.db import create_engine, migrate, session_factory
 from leadrouter_router.policies.models import RoutingPolicyRow
 from leadrouter_router.routing.service import Routed, route_scored_leads
 from leadrouter_router.routing.snapshot import ConfigurationCache
@@ -43,16 +42,6 @@ def lead(email: str) -> LeadScored:
 
 
 # --- The service, as two router replicas would run it (no Kafka) ---------------------
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
 
 
 async def add_person(

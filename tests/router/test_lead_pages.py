@@ -2,28 +2,19 @@
 ties broken by id, each page after the last row of the one before, within a window."""
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.leads import repository
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
-from leadrouter_router.platform.db import create_engine, session_factory
 from leadrouter_router.salespeople.models import SalespersonRow
 from tests.support.samples import NOW
 
 # Six rows, two of them at the same time (the id decides between them).
 MINUTES = (0, 1, 2, 2, 3, 4)
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)  # migrated already (tests/conftest.py)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def write_rows(

@@ -2,15 +2,12 @@
 replay stability, merging within a batch, capacity counted from stored assignments,
 the unassigned re-check."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router.leads.models import AssignmentRow, LeadRow
-from leadrouter_router.platform.db import create_engine, migrate, session_factory
 from leadrouter_router.platform.outbox import OutboxRow
 from leadrouter_router.routing.models import DecisionRow
 from leadrouter_router.routing.service import Routed, reroute_unassigned, route_scored_leads
@@ -19,16 +16,6 @@ from leadrouter_schemas import Company, LeadScored
 from tests.support.samples import scored
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    await migrate(engine)
-    try:
-        yield session_factory(engine)
-    finally:
-        await engine.dispose()
 
 
 def lead(email: str, company: str) -> LeadScored:

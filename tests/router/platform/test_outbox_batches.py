@@ -4,27 +4,22 @@ per message as before (both databases)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router import models  # noqa: F401  (the complete metadata)
-from leadrouter_router.platform.db import create_engine, session_factory
 from leadrouter_router.platform.outbox import (
     DELIVERED,
     FAILED,
     PENDING,
     OutboxMessage,
-    OutboxRelay,
     OutboxRow,
     PermanentDeliveryError,
     RetryableDeliveryError,
     enqueue,
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from tests.router.platform.support import now, relay_of
 
 
 @dataclass
@@ -60,50 +55,38 @@ class SingleReceiver:
 
 
 async def test_batch_deliverer_gets_chunks_per_destination_and_each_result_recorded(
-    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    engine = create_engine(database_url)
-    sessions = session_factory(engine)
     batches, singles = BatchReceiver(), SingleReceiver()
-    relay = OutboxRelay(
-        sessions=sessions,
-        deliverers={"crm": batches, "webhook": singles},
-        clock=_now,
-        poll_interval_s=0.05,
-        batch_size=100,
-        lease_s=10,
-        backoff_base_s=60,
-        backoff_max_s=60,
+    relay = relay_of(
+        sessions, {"crm": batches, "webhook": singles}, batch_size=100, backoff_s=(60, 60)
     )
     payloads = {"hubspot": ["a", "bad", "b", "later", "c"], "salesforce": ["d", "e"]}
-    try:
-        async with sessions.begin() as session:
-            for destination, names in payloads.items():
-                for n, name in enumerate(names):
-                    enqueue(
-                        session,
-                        kind="crm",
-                        destination=destination,
-                        key=f"{destination}-{n}",
-                        payload=name,
-                        idempotency_key=f"{destination}-{n}",
-                        now=_now(),
-                    )
-            for n in range(2):
+    async with sessions.begin() as session:
+        for destination, names in payloads.items():
+            for n, name in enumerate(names):
                 enqueue(
                     session,
-                    kind="webhook",
-                    destination="manager",
-                    key=f"w{n}",
-                    payload=f"w{n}",
-                    idempotency_key=f"w{n}",
-                    now=_now(),
+                    kind="crm",
+                    destination=destination,
+                    key=f"{destination}-{n}",
+                    payload=name,
+                    idempotency_key=f"{destination}-{n}",
+                    now=now(),
                 )
-        assert await relay.deliver_due() == 9
-        async with sessions() as session:
-            rows = (await session.scalars(select(OutboxRow))).all()
-    finally:
-        await engine.dispose()
+        for n in range(2):
+            enqueue(
+                session,
+                kind="webhook",
+                destination="manager",
+                key=f"w{n}",
+                payload=f"w{n}",
+                idempotency_key=f"w{n}",
+                now=now(),
+            )
+    assert await relay.deliver_due() == 9
+    async with sessions() as session:
+        rows = (await session.scalars(select(OutboxRow))).all()
 
     assert sorted(batches.chunks) == [
         ["hubspot/a", "hubspot/bad", "hubspot/b"],

@@ -3,24 +3,20 @@ while the CRM answers 503 the relay probes it with one message at a time instead
 trying and backing off every message; once a probe gets through, every message is
 delivered, each recorded exactly once by the CRM."""
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-
 import httpx
 from prometheus_client import CollectorRegistry
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_crm_simulator.app import create_app as create_crm
 from leadrouter_router import models  # noqa: F401  (the complete metadata)
 from leadrouter_router.crm.client import CrmDeliverer
 from leadrouter_router.platform.circuit import CircuitPolicy, Destination
-from leadrouter_router.platform.db import create_engine, session_factory
 from leadrouter_router.platform.metrics import OutboxMetrics
-from leadrouter_router.platform.outbox import DELIVERED, OutboxRelay, OutboxRow, enqueue
+from leadrouter_router.platform.outbox import OutboxRow, enqueue
 from leadrouter_router.settings import CrmSettings
 from leadrouter_schemas import encode
+from tests.router.platform.support import all_delivered, now, relay_of, running
 from tests.support.samples import assigned
 from tests.support.servers import serving
 from tests.support.waiting import eventually
@@ -31,25 +27,9 @@ THRESHOLD = 3
 DESTINATION = ("crm", "default")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-@asynccontextmanager
-async def running(relay: OutboxRelay) -> AsyncIterator[None]:
-    task = asyncio.create_task(relay.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-
 async def test_an_open_circuit_probes_then_every_message_is_delivered_once(
-    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    engine = create_engine(database_url)
-    sessions = session_factory(engine)
     transitions: list[bool] = []
     registry = CollectorRegistry()
     metrics = OutboxMetrics(registry)
@@ -67,15 +47,13 @@ async def test_an_open_circuit_probes_then_every_message_is_delivered_once(
         httpx.AsyncClient(base_url=crm_url) as crm,
         httpx.AsyncClient(timeout=5) as client,
     ):
-        relay = OutboxRelay(
-            sessions=sessions,
-            deliverers={"crm": CrmDeliverer(CrmSettings(url=f"{crm_url}/assignments"), client)},
-            clock=_now,
-            poll_interval_s=0.05,
+        relay = relay_of(
+            sessions,
+            {"crm": CrmDeliverer(CrmSettings(url=f"{crm_url}/assignments"), client)},
             batch_size=IN_FLIGHT,
             lease_s=30,
-            backoff_base_s=0.01,
-            backoff_max_s=0.02,  # without the circuit, every message would be tried over and over
+            # Without the circuit, every message would be tried over and over.
+            backoff_s=(0.01, 0.02),
             superseding_kinds={"crm"},
             circuit=CircuitPolicy(failure_threshold=THRESHOLD, probe_interval_s=0.05),
             on_circuit=circuit_changed,
@@ -93,7 +71,7 @@ async def test_an_open_circuit_probes_then_every_message_is_delivered_once(
                     key=str(event.data.lead_id),
                     payload=encode(event).decode(),
                     idempotency_key=keys[-1],
-                    now=_now(),
+                    now=now(),
                 )
 
         async def requests() -> int:
@@ -102,25 +80,16 @@ async def test_an_open_circuit_probes_then_every_message_is_delivered_once(
         async def probed_a_while() -> bool:
             return relay.circuits.is_open(DESTINATION) and await requests() >= 4 * LEADS
 
-        try:
-            async with running(relay):
-                await eventually(probed_a_while, timeout_s=60, what="probes while the CRM is down")
-                async with sessions() as session:
-                    attempts = dict(
-                        (await session.execute(select(OutboxRow.id, OutboxRow.attempts))).all()
-                    )
-                await crm.put("/control/faults", json={"kind": "none"})
-
-                async def all_delivered() -> bool:
-                    async with sessions() as session:
-                        left = await session.scalar(
-                            select(func.count()).where(OutboxRow.status != DELIVERED)
-                        )
-                    return left == 0
-
-                await eventually(all_delivered, timeout_s=60, what="every message delivered")
-        finally:
-            await engine.dispose()
+        async with running(relay):
+            await eventually(probed_a_while, timeout_s=60, what="probes while the CRM is down")
+            async with sessions() as session:
+                attempts = dict(
+                    (await session.execute(select(OutboxRow.id, OutboxRow.attempts))).all()
+                )
+            await crm.put("/control/faults", json={"kind": "none"})
+            await eventually(
+                lambda: all_delivered(sessions), timeout_s=60, what="every message delivered"
+            )
         ledger = (await crm.get("/ledger", params={"limit": 10_000})).json()
 
     # While the circuit was open, the CRM's requests were probes of one message (the

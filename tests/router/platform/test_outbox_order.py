@@ -8,21 +8,21 @@ import random
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadrouter_router import models  # noqa: F401  (the complete metadata)
-from leadrouter_router.platform.db import create_engine, migrate, session_factory
+from leadrouter_router.platform.db import create_engine, session_factory
 from leadrouter_router.platform.kafka_delivery import KafkaDeliverer
-from leadrouter_router.platform.outbox import OutboxRelay, OutboxRow, enqueue
+from leadrouter_router.platform.outbox import Deliverer, enqueue
 from leadrouter_router.sla.webhook import ManagerWebhook
 from leadrouter_runtime.kafka import create_producer
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_schemas import topics
+from tests.router.platform.support import all_delivered, now, relay_of, running
 from tests.support.kafka import read_all
 from tests.support.servers import serving
 from tests.support.waiting import eventually
@@ -61,10 +61,6 @@ def flaky(receiver: FlakyReceiver) -> FastAPI:
     return app
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @asynccontextmanager
 async def relay(database_url: str, receiver_url: str, kafka: str) -> AsyncIterator[None]:
     """One replica: an engine, an HTTP client and a producer of its own, its relay running."""
@@ -78,67 +74,46 @@ async def relay(database_url: str, receiver_url: str, kafka: str) -> AsyncIterat
         await producer.start()
         stack.push_async_callback(producer.stop)
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=5))
-        running = OutboxRelay(
-            sessions=session_factory(engine),
-            deliverers={
-                "webhook": ManagerWebhook(f"{receiver_url}/notifications", client),
-                "kafka": KafkaDeliverer(producer),
-            },
-            clock=_now,
-            poll_interval_s=0.05,
-            batch_size=7,
-            lease_s=10,
-            backoff_base_s=0.01,
-            backoff_max_s=0.05,
+        deliverers: dict[str, Deliverer] = {
+            "webhook": ManagerWebhook(f"{receiver_url}/notifications", client),
+            "kafka": KafkaDeliverer(producer),
+        }
+        replica = relay_of(
+            session_factory(engine), deliverers, batch_size=7, backoff_s=(0.01, 0.05)
         )
-        task = asyncio.create_task(running.run())
-        try:
-            yield
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await stack.enter_async_context(running(replica))
+        yield
 
 
 async def test_two_relays_deliver_each_keys_messages_in_written_order(
-    kafka: str, topic_prefix: str, database_url: str
+    kafka: str, topic_prefix: str, database_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     topic = topic_prefix + topics.LEADS_ASSIGNED
-    engine = create_engine(database_url)
-    await migrate(engine)
-    sessions = session_factory(engine)
     receiver = FlakyReceiver()
-    try:
-        async with (
-            serving(flaky(receiver)) as receiver_url,
-            relay(database_url, receiver_url, kafka),
-            relay(database_url, receiver_url, kafka),
-        ):
-            # Written while the relays run: round n of every key in one transaction.
-            for n in range(PER_KEY):
-                async with sessions.begin() as session:
-                    for key in KEYS:
-                        body = f'{{"key": "{key}", "n": {n}}}'
-                        for kind, destination in (("webhook", "manager"), ("kafka", topic)):
-                            enqueue(
-                                session,
-                                kind=kind,
-                                destination=destination,
-                                key=key,
-                                payload=body,
-                                idempotency_key=f"{key}-{n}",
-                                now=_now(),
-                            )
+    async with (
+        serving(flaky(receiver)) as receiver_url,
+        relay(database_url, receiver_url, kafka),
+        relay(database_url, receiver_url, kafka),
+    ):
+        # Written while the relays run: round n of every key in one transaction.
+        for n in range(PER_KEY):
+            async with sessions.begin() as session:
+                for key in KEYS:
+                    body = f'{{"key": "{key}", "n": {n}}}'
+                    for kind, destination in (("webhook", "manager"), ("kafka", topic)):
+                        enqueue(
+                            session,
+                            kind=kind,
+                            destination=destination,
+                            key=key,
+                            payload=body,
+                            idempotency_key=f"{key}-{n}",
+                            now=now(),
+                        )
 
-            async def all_delivered() -> bool | None:
-                async with sessions() as session:
-                    left = await session.scalar(
-                        select(func.count()).where(OutboxRow.status != "delivered")
-                    )
-                return left == 0 or None
-
-            await eventually(all_delivered, timeout_s=60, what="every message delivered")
-    finally:
-        await engine.dispose()
+        await eventually(
+            lambda: all_delivered(sessions), timeout_s=60, what="every message delivered"
+        )
 
     in_order = {key: list(range(PER_KEY)) for key in KEYS}
     assert receiver.refused > 0, "attempts failed and were retried"
