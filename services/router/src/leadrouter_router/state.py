@@ -39,3 +39,11 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # that got 201 finds the row on its next request, and a failed commit is an error
 # answer, never a success that did not happen.
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+def topic_prefix(request: Request) -> str:
+    return router_state(request).settings.kafka.topic_prefix
+
+
+# The prefix of the topics an endpoint publishes to (campaigns, models, the set-up).
+TopicPrefix = Annotated[str, Depends(topic_prefix)]

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Path, Response
 
 from leadrouter_router.campaigns import repository, service
 from leadrouter_router.campaigns.models import CampaignRow
@@ -19,7 +19,7 @@ from leadrouter_router.errors import Conflict
 from leadrouter_router.platform.auth import CONFLICT, NOT_FOUND
 from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter, no_content
-from leadrouter_router.state import Session, router_state
+from leadrouter_router.state import Session, TopicPrefix
 
 CampaignId = Annotated[
     str, Path(min_length=1, max_length=CAMPAIGN_ID_MAX_LENGTH, pattern=CAMPAIGN_ID_PATTERN)
@@ -32,10 +32,6 @@ Campaign = Annotated[
 router = ScopedRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=ResourceRoute)
 
 
-def _prefix(request: Request) -> str:
-    return router_state(request).settings.kafka.topic_prefix
-
-
 @router.read("", "All campaigns")
 async def list_campaigns(session: Session) -> CampaignList:
     rows = await repository.all_campaigns(session)
@@ -43,7 +39,7 @@ async def list_campaigns(session: Session) -> CampaignList:
 
 
 @router.add("", "Add a campaign (published to the scorer)", CONFLICT)
-async def create_campaign(body: CampaignIn, session: Session, request: Request) -> CampaignOut:
+async def create_campaign(body: CampaignIn, session: Session, prefix: TopicPrefix) -> CampaignOut:
     if await repository.get(session, body.campaign_id) is not None:
         raise Conflict(f"Campaign {body.campaign_id} exists; PUT replaces it.")
     row, _ = await service.save_campaign(
@@ -51,7 +47,7 @@ async def create_campaign(body: CampaignIn, session: Session, request: Request) 
         body.campaign_id,
         CampaignBody.model_validate(body.model_dump(exclude={"campaign_id"})),
         now=datetime.now(UTC),
-        topic_prefix=_prefix(request),
+        topic_prefix=prefix,
     )
     return service.campaign_out(row)
 
@@ -65,10 +61,10 @@ async def get_campaign(row: Campaign) -> CampaignOut:
     "/{campaign_id}", "Create or replace a campaign; a change is a new version, published"
 )
 async def put_campaign(
-    campaign_id: CampaignId, body: CampaignBody, session: Session, request: Request
+    campaign_id: CampaignId, body: CampaignBody, session: Session, prefix: TopicPrefix
 ) -> CampaignOut:
     row, _ = await service.save_campaign(
-        session, campaign_id, body, now=datetime.now(UTC), topic_prefix=_prefix(request)
+        session, campaign_id, body, now=datetime.now(UTC), topic_prefix=prefix
     )
     return service.campaign_out(row)
 
@@ -76,7 +72,7 @@ async def put_campaign(
 @router.remove(
     "/{campaign_id}", "End a campaign: it is kept, inactive, and the scorer is told", NOT_FOUND
 )
-async def delete_campaign(row: Campaign, session: Session, request: Request) -> Response:
+async def delete_campaign(row: Campaign, session: Session, prefix: TopicPrefix) -> Response:
     body = CampaignBody.model_validate(
         {
             **service.campaign_out(row).model_dump(
@@ -86,6 +82,6 @@ async def delete_campaign(row: Campaign, session: Session, request: Request) -> 
         }
     )
     await service.save_campaign(
-        session, row.campaign_id, body, now=datetime.now(UTC), topic_prefix=_prefix(request)
+        session, row.campaign_id, body, now=datetime.now(UTC), topic_prefix=prefix
     )
     return no_content()

@@ -9,7 +9,7 @@ from leadrouter_router.config import service
 from leadrouter_router.config.schemas import ImportResult, SetupDocument
 from leadrouter_router.platform.auth import problem_entry
 from leadrouter_router.platform.routes import ScopedRouter
-from leadrouter_router.state import Session, router_state
+from leadrouter_router.state import Session, TopicPrefix
 from leadrouter_runtime.problems import UnsupportedMediaType, problem_response
 
 YAML_MEDIA_TYPE = "application/yaml"  # RFC 9512
@@ -51,6 +51,7 @@ async def export_config(session: Session) -> Response:
 async def import_config(
     request: Request,
     session: Session,
+    prefix: TopicPrefix,
     prune: Annotated[
         bool, Query(description="Remove or end what the document does not name.")
     ] = False,
@@ -71,7 +72,7 @@ async def import_config(
         session,
         document,
         now=datetime.now(UTC),
-        topic_prefix=router_state(request).settings.kafka.topic_prefix,
+        topic_prefix=prefix,
         prune=prune,
     )
 

@@ -4,7 +4,7 @@ the calibration the ops page plots (read)."""
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 
 from leadrouter_router.campaigns.endpoints import CampaignId
 from leadrouter_router.learning import repository, service
@@ -16,7 +16,7 @@ from leadrouter_router.learning.schemas import (
 )
 from leadrouter_router.platform.auth import CONFLICT, NOT_FOUND, Caller, problem_entry, require
 from leadrouter_router.platform.routes import ScopedRouter
-from leadrouter_router.state import Session, router_state
+from leadrouter_router.state import Session, TopicPrefix
 
 Version = Annotated[str, Path(max_length=200)]
 Admin = Annotated[Caller, Depends(require("admin"))]
@@ -25,10 +25,6 @@ TOO_FEW: dict[int | str, dict[str, Any]] = {
 }
 
 router = ScopedRouter(tags=["models"])
-
-
-def _prefix(request: Request) -> str:
-    return router_state(request).settings.kafka.topic_prefix
 
 
 @router.operation(
@@ -73,7 +69,7 @@ async def get_model(campaign_id: CampaignId, version: Version, session: Session)
     scope=None,  # the caller: Admin
 )
 async def promote_model(
-    campaign_id: CampaignId, version: Version, session: Session, request: Request, caller: Admin
+    campaign_id: CampaignId, version: Version, session: Session, prefix: TopicPrefix, caller: Admin
 ) -> ModelVersionOut:
     row = await service.promote(
         session,
@@ -81,7 +77,7 @@ async def promote_model(
         version,
         actor=caller.name,
         now=datetime.now(UTC),
-        topic_prefix=_prefix(request),
+        topic_prefix=prefix,
     )
     return service.version_out(row)
 
@@ -95,14 +91,14 @@ async def promote_model(
     scope=None,  # the caller: Admin
 )
 async def rollback_model(
-    campaign_id: CampaignId, session: Session, request: Request, caller: Admin
+    campaign_id: CampaignId, session: Session, prefix: TopicPrefix, caller: Admin
 ) -> ModelVersionOut:
     row = await service.rollback(
         session,
         campaign_id,
         actor=caller.name,
         now=datetime.now(UTC),
-        topic_prefix=_prefix(request),
+        topic_prefix=prefix,
     )
     return service.version_out(row)
 
