@@ -41,10 +41,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from leadrouter_runtime.kafka import create_producer
 from leadrouter_runtime.settings import KafkaSettings
+from leadrouter_runtime.topics import delete_topics as delete_topics  # bench.pipeline uses it
 from leadrouter_runtime.topics import ensure_topics, load_specs, partitions_of
 from leadrouter_schemas import (
     Campaign,
@@ -175,16 +175,6 @@ async def passthrough_worker(bootstrap: str, prefix: str) -> None:
     finally:
         await consumer.stop()
         await producer.stop()
-
-
-async def delete_topics(bootstrap: str, names: list[str]) -> None:
-    """A shared broker keeps no bench topics (thousands of partitions slow its start)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(names)
-    finally:
-        await admin.close()
 
 
 async def read_outputs(

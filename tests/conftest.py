@@ -184,8 +184,7 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture
 async def topic_prefix(kafka: str) -> AsyncIterator[str]:
     """Every topic of the system under a prefix of this test's own."""
-    from leadrouter_runtime.topics import ensure_topics, load_specs
-    from tests.support.kafka import delete_topics
+    from leadrouter_runtime.topics import delete_topics, ensure_topics, load_specs
 
     prefix = f"t{uuid.uuid4().hex[:12]}."
     created = await ensure_topics(kafka, load_specs(TOPICS_FILE), prefix=prefix)

@@ -19,10 +19,9 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from leadrouter_runtime.topics import ensure_topics, load_specs
+from leadrouter_runtime.topics import delete_topics, ensure_topics, load_specs
 from tests.conftest import TOPICS_FILE
 from tests.support.corpus import Case, all_cases, pipeline_groups
-from tests.support.kafka import delete_topics
 from tests.support.servers import ServiceProcess, free_port, serving
 from tests.support.waiting import eventually
 

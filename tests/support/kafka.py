@@ -4,22 +4,10 @@ import uuid
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_runtime.topics import partitions_of
 from tests.support.waiting import eventually
-
-
-async def delete_topics(bootstrap: str, topics: list[str]) -> None:
-    if not topics:
-        return
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics(topics)
-    finally:
-        await admin.close()
 
 
 async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, bytes]]:

@@ -87,6 +87,19 @@ async def ensure_topics(
     return created
 
 
+async def delete_topics(bootstrap_servers: str, names: Sequence[str]) -> None:
+    """Delete the topics ``names`` (what tests and benchmarks created: a shared broker
+    slows down with thousands of partitions left behind)."""
+    if not names:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics(list(names))
+    finally:
+        await admin.close()
+
+
 class UnknownTopicError(RuntimeError):
     """The topic does not exist (or has no partition yet)."""
 
