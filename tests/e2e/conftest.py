@@ -4,12 +4,39 @@ import signal
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.servers import ServiceProcess, free_port
 from tests.support.waiting import eventually
+
+
+def router_process(
+    *,
+    port: int,
+    crm_url: str,
+    kafka_env: Mapping[str, str],
+    database_url: str,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+) -> ServiceProcess:
+    """The router as a process (the demo team seeded), delivering to the CRM at
+    ``crm_url``; ``kafka_env`` its Kafka settings (``BOOTSTRAP_SERVERS``, ...)."""
+    return ServiceProcess(
+        "leadrouter_router",
+        {
+            "ROUTER_HTTP__PORT": str(port),
+            "ROUTER_KAFKA__GROUP_ID": f"{kafka_env['TOPIC_PREFIX']}router",
+            "ROUTER_DB__URL": database_url,
+            "ROUTER_CRM__URL": f"{crm_url}/assignments",
+            "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
+            **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
+            **(env or {}),
+        },
+        log,
+    )
 
 
 @contextmanager
@@ -50,19 +77,13 @@ def running_system(
             },
             tmp_path / "scorer.log",
         ),
-        ServiceProcess(
-            "leadrouter_router",
-            {
-                "ROUTER_HTTP__PORT": str(ports["router"]),
-                "ROUTER_KAFKA__GROUP_ID": f"{topic_prefix}router",
-                "ROUTER_DB__URL": database_url,
-                "ROUTER_CRM__URL": f"{urls['crm']}/assignments",
-                "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
-                "ROUTER_LOG__JSON": "true",
-                **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
-                **(router_env or {}),
-            },
-            tmp_path / "router.log",
+        router_process(
+            port=ports["router"],
+            crm_url=urls["crm"],
+            kafka_env=kafka_env,
+            database_url=database_url,
+            log=tmp_path / "router.log",
+            env={"ROUTER_LOG__JSON": "true", **(router_env or {})},
         ),
     ]
     try:
@@ -86,6 +107,25 @@ def system(
 ) -> Iterator[dict[str, str]]:
     with running_system(kafka, topic_prefix, database_url, tmp_path) as urls:
         yield urls
+
+
+async def assigned_leads(
+    http: httpx.AsyncClient, router_url: str, correlation_id: str
+) -> list[dict[str, Any]] | None:
+    """The leads of ``correlation_id`` once the first is assigned (None before, and
+    while the router does not answer: for ``eventually``)."""
+    try:
+        page = await http.get(f"{router_url}/v1/leads", params={"correlation_id": correlation_id})
+    except httpx.TransportError:
+        return None
+    items: list[dict[str, Any]] = page.json()["items"] if page.is_success else []
+    return items if items and items[0]["assignments"] else None
+
+
+async def crm_posts(http: httpx.AsyncClient, crm_url: str) -> list[dict[str, Any]] | None:
+    """What the CRM simulator received, once it received something."""
+    received: list[dict[str, Any]] = (await http.get(f"{crm_url}/requests")).json()
+    return received or None
 
 
 async def system_ready(http: httpx.AsyncClient, system: Mapping[str, str]) -> None:

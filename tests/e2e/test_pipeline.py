@@ -4,12 +4,11 @@ POST to the scorer ends in one stored assignment and one CRM delivery."""
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import system_ready
+from tests.e2e.conftest import assigned_leads, crm_posts, system_ready
 from tests.support.waiting import eventually
 
 
@@ -31,17 +30,14 @@ async def test_a_webhook_lead_ends_in_one_assignment_and_one_crm_post(
         )
         assert response.status_code == 202, response.text
 
-        async def assigned() -> list[dict[str, Any]] | None:
-            page = (await http.get(f"{system['router']}/v1/leads?correlation_id=e2e-1")).json()
-            items: list[dict[str, Any]] = page["items"]
-            return items if items and items[0]["assignments"] else None
-
-        async def posted() -> list[dict[str, Any]] | None:
-            received: list[dict[str, Any]] = (await http.get(f"{system['crm']}/requests")).json()
-            return received or None
-
-        (lead,) = await eventually(assigned, timeout_s=60, what="the lead assigned")
-        (request,) = await eventually(posted, timeout_s=60, what="the CRM post")
+        (lead,) = await eventually(
+            lambda: assigned_leads(http, system["router"], "e2e-1"),
+            timeout_s=60,
+            what="the lead assigned",
+        )
+        (request,) = await eventually(
+            lambda: crm_posts(http, system["crm"]), timeout_s=60, what="the CRM post"
+        )
 
         # Nothing more arrives: the relay has marked its deliveries done.
         leads_now = (await http.get(f"{system['router']}/v1/leads")).json()["items"]

@@ -13,7 +13,8 @@ import pytest
 
 from leadrouter_schemas import topics
 from tests.cli.conftest import leadrouter
-from tests.scorer.webhooks.samples import fixture_json, hubspot_headers
+from tests.e2e.conftest import assigned_leads, crm_posts, router_process
+from tests.scorer.webhooks.samples import fixture_json, post_hubspot
 from tests.support.kafka import read_all
 from tests.support.servers import ServiceProcess, free_port
 from tests.support.waiting import eventually
@@ -49,17 +50,12 @@ def system(
             {"CRM_SIMULATOR_PORT": str(ports["crm"])},
             tmp_path / "crm.log",
         ),
-        ServiceProcess(
-            "leadrouter_router",
-            {
-                "ROUTER_HTTP__PORT": str(ports["router"]),
-                "ROUTER_KAFKA__GROUP_ID": f"{topic_prefix}router",
-                "ROUTER_DB__URL": database_url,
-                "ROUTER_CRM__URL": f"{urls['crm']}/assignments",
-                "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
-                **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
-            },
-            tmp_path / "router.log",
+        router_process(
+            port=ports["router"],
+            crm_url=urls["crm"],
+            kafka_env=kafka_env,
+            database_url=database_url,
+            log=tmp_path / "router.log",
         ),
     ]
     scorers: list[ServiceProcess] = []
@@ -86,15 +82,7 @@ async def test_a_quarantined_request_is_replayed_once_mapped_and_reaches_the_crm
     await unmapped.wait_ready(f"{scorer_url}/readyz", timeout_s=90)
     url = f"{scorer_url}/v1/webhooks/hubspot"
     async with httpx.AsyncClient(timeout=10) as http:
-        first = await http.post(
-            url,
-            content=BODY,
-            headers={
-                "Content-Type": "application/json",
-                "X-Correlation-ID": "quarantine-e2e",
-                **hubspot_headers(SECRET, url, BODY),
-            },
-        )
+        first = await post_hubspot(http, url, BODY, secret=SECRET, correlation_id="quarantine-e2e")
         assert first.status_code == 202, first.text
         assert (first.json()["quarantined"], first.json()["location"]) == (True, "campaign_id")
         metrics = (await http.get(f"{scorer_url}/metrics")).text
@@ -110,20 +98,14 @@ async def test_a_quarantined_request_is_replayed_once_mapped_and_reaches_the_crm
         replay = await leadrouter("dlq", "replay", quarantine, "-b", kafka)
         assert replay.code == 0, replay.stderr
 
-        async def assigned() -> list[dict[str, Any]] | None:
-            try:
-                page = await http.get(f"{router_url}/v1/leads?correlation_id=quarantine-e2e")
-            except httpx.TransportError:
-                return None
-            items: list[dict[str, Any]] = page.json()["items"] if page.is_success else []
-            return items if items and items[0]["assignments"] else None
-
-        async def posted() -> list[dict[str, Any]] | None:
-            received: list[dict[str, Any]] = (await http.get(f"{crm_url}/requests")).json()
-            return received or None
-
-        (lead,) = await eventually(assigned, timeout_s=90, what="the replayed lead assigned")
-        (request,) = await eventually(posted, timeout_s=60, what="the CRM post")
+        (lead,) = await eventually(
+            lambda: assigned_leads(http, router_url, "quarantine-e2e"),
+            timeout_s=90,
+            what="the replayed lead assigned",
+        )
+        (request,) = await eventually(
+            lambda: crm_posts(http, crm_url), timeout_s=60, what="the CRM post"
+        )
 
     assert lead["lead_key"] == "hubspot:3234574"
     body = request["body"]["data"]["lead"]

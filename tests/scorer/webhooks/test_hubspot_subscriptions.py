@@ -15,7 +15,7 @@ from leadrouter_schemas import LeadReceived, decode_as, topics
 from leadrouter_scorer.webhooks.platforms import hubspot_subscriptions as subscriptions
 from leadrouter_scorer.webhooks.problems import UnmappablePayload
 from tests.scorer.webhooks.conftest import HUBSPOT_CONTACTS, SECRET, FakeGraph
-from tests.scorer.webhooks.samples import hubspot_headers
+from tests.scorer.webhooks.samples import post_hubspot
 from tests.support.corpus import CORPUS
 from tests.support.kafka import read_all
 from tests.support.properties import examples
@@ -113,10 +113,8 @@ async def test_a_property_change_of_a_contact_sent_is_the_same_lead(
     scorer: httpx.AsyncClient, graph: FakeGraph, kafka: str, topic_prefix: str
 ) -> None:
     async def post(events: list[dict[str, Any]]) -> httpx.Response:
-        body = json.dumps(events).encode()
         url = str(scorer.base_url.join("/v1/webhooks/hubspot"))
-        headers = {"Content-Type": "application/json", **hubspot_headers(SECRET, url, body)}
-        return await scorer.post("/v1/webhooks/hubspot", content=body, headers=headers)
+        return await post_hubspot(scorer, url, json.dumps(events).encode(), secret=SECRET)
 
     created = await post([_event("contact.creation", 1246978)])
     changed = await post([_event("contact.propertyChange", 1246978, propertyName="phone")])

@@ -16,7 +16,7 @@ from tests.scorer.webhooks.conftest import SECRET
 from tests.scorer.webhooks.samples import (
     as_json,
     fixture_json,
-    hubspot_headers,
+    post_hubspot,
     typeform_signature,
 )
 from tests.support.kafka import read_all, wait_for_records
@@ -134,15 +134,7 @@ async def test_a_replayed_delivery_is_mapped_once_its_form_is_mapped_and_then_sc
         httpx.AsyncClient(base_url=base_url, timeout=10) as client,
     ):
         url = f"{base_url}/v1/webhooks/hubspot"
-        first = await client.post(
-            url,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Correlation-ID": "replay-1",
-                **hubspot_headers(SECRET, url, body),
-            },
-        )
+        first = await post_hubspot(client, url, body, secret=SECRET, correlation_id="replay-1")
         assert first.status_code == 202, first.text
         assert first.json()["location"] == "campaign_id"
 
