@@ -14,28 +14,29 @@ from tests.support.waiting import eventually
 
 
 def router_process(
-    *,
-    port: int,
-    crm_url: str,
+    ports: Mapping[str, int],
+    urls: Mapping[str, str],
     kafka_env: Mapping[str, str],
-    database_url: str,
-    log: Path,
+    *,
+    db: str,
+    logs: Path,
     env: Mapping[str, str] | None = None,
 ) -> ServiceProcess:
-    """The router as a process (the demo team seeded), delivering to the CRM at
-    ``crm_url``; ``kafka_env`` its Kafka settings (``BOOTSTRAP_SERVERS``, ...)."""
+    """The router as a process on ``ports["router"]`` (the demo team seeded), delivering
+    to the CRM at ``urls["crm"]``; ``kafka_env`` its Kafka settings (``TOPIC_PREFIX``,
+    ...), ``db`` its database's URL, its log in the folder ``logs``."""
     return ServiceProcess(
         "leadrouter_router",
         {
-            "ROUTER_HTTP__PORT": str(port),
+            "ROUTER_HTTP__PORT": str(ports["router"]),
             "ROUTER_KAFKA__GROUP_ID": f"{kafka_env['TOPIC_PREFIX']}router",
-            "ROUTER_DB__URL": database_url,
-            "ROUTER_CRM__URL": f"{crm_url}/assignments",
+            "ROUTER_DB__URL": db,
+            "ROUTER_CRM__URL": f"{urls['crm']}/assignments",
             "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
             **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
             **(env or {}),
         },
-        log,
+        logs / "router.log",
     )
 
 
@@ -78,11 +79,11 @@ def running_system(
             tmp_path / "scorer.log",
         ),
         router_process(
-            port=ports["router"],
-            crm_url=urls["crm"],
-            kafka_env=kafka_env,
-            database_url=database_url,
-            log=tmp_path / "router.log",
+            ports,
+            urls,
+            kafka_env,
+            db=database_url,
+            logs=tmp_path,
             env={"ROUTER_LOG__JSON": "true", **(router_env or {})},
         ),
     ]

@@ -50,13 +50,7 @@ def system(
             {"CRM_SIMULATOR_PORT": str(ports["crm"])},
             tmp_path / "crm.log",
         ),
-        router_process(
-            port=ports["router"],
-            crm_url=urls["crm"],
-            kafka_env=kafka_env,
-            database_url=database_url,
-            log=tmp_path / "router.log",
-        ),
+        router_process(ports, urls, kafka_env, db=database_url, logs=tmp_path),
     ]
     scorers: list[ServiceProcess] = []
 
