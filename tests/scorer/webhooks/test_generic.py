@@ -95,6 +95,30 @@ async def test_bad_input_is_a_problem_document_and_produces_no_record(
     assert len(records) == 1
 
 
+async def test_the_query_parameters_are_checked_as_the_openapi_document_declares(
+    scorer: httpx.AsyncClient, kafka: str, topic_prefix: str
+) -> None:
+    # The route reads its parameters itself (#15): the same 422 as FastAPI's own.
+    empty = await scorer.post("/v1/webhooks/generic?campaign_id=", json=VALID)
+    too_long = await scorer.post(f"/v1/webhooks/generic?campaign_id={'c' * 201}", json=VALID)
+
+    for response in (empty, too_long):
+        assert response.status_code == 422
+        assert response.headers["content-type"] == "application/problem+json"
+        (param,) = response.json()["invalid-params"]
+        assert param["name"] == "query.campaign_id"
+    assert "at least 1 character" in empty.json()["invalid-params"][0]["reason"]
+    assert "at most 200 characters" in too_long.json()["invalid-params"][0]["reason"]
+    # The last of repeated values counts, as for every FastAPI query parameter.
+    repeated = await scorer.post(
+        "/v1/webhooks/generic?campaign_id=&campaign_id=summer",
+        json={key: value for key, value in VALID.items() if key != "campaign_id"},
+    )
+    assert repeated.status_code == 422  # the body's campaign_id is required all the same
+    assert {p["name"] for p in repeated.json()["invalid-params"]} == {"campaign_id"}
+    assert await read_all(kafka, topic_prefix + topics.LEADS_RECEIVED) == []
+
+
 async def test_health_and_readiness(scorer: httpx.AsyncClient) -> None:
     assert (await scorer.get("/healthz")).json() == {"status": "ok", "checks": {}}
     ready = await scorer.get("/readyz")

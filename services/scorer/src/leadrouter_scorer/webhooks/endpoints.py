@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from uuid import uuid4
 
 from fastapi import APIRouter, Header, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from leadrouter_scorer.state import scorer_state
 from leadrouter_scorer.webhooks import registry
@@ -20,7 +20,7 @@ from leadrouter_scorer.webhooks.gateway import IntakeTopics
 from leadrouter_scorer.webhooks.openapi import RESPONSES, request_body
 from leadrouter_scorer.webhooks.problems import UnknownSource
 from leadrouter_scorer.webhooks.quarantine import Delivery
-from leadrouter_scorer.webhooks.routing import WebhookRoute, webhook_gateway
+from leadrouter_scorer.webhooks.routing import ReceiverRoute, WebhookRoute, webhook_gateway
 from leadrouter_scorer.webhooks.schemas import Accepted, Ignored, Quarantined
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -39,10 +39,11 @@ def _keyword(name: str, annotation: Any) -> inspect.Parameter:
     )
 
 
-def receiver(adapter: PlatformAdapter) -> Callable[..., Coroutine[Any, Any, Any]]:
+def receiver(adapter: PlatformAdapter) -> Callable[..., Coroutine[Any, Any, Response]]:
     """The platform's POST: admitted, read, verified by the adapter, then mapped and
     published (202 with the leads, 202 ``quarantined`` when an authentic delivery
-    cannot be mapped, 200 when it is no lead). No dependency: nothing runs in a thread."""
+    cannot be mapped, 200 when it is no lead). No dependency: nothing runs in a thread;
+    its route (``ReceiverRoute``) reads the parameters and sends the answer as it is."""
     source = adapter.source
 
     async def receive(
@@ -51,7 +52,7 @@ def receiver(adapter: PlatformAdapter) -> Callable[..., Coroutine[Any, Any, Any]
         campaign_id: str | None = None,
         x_correlation_id: str | None = None,
         **credentials: str | None,
-    ) -> Any:
+    ) -> Response:
         gateway = webhook_gateway(request)
         gateway.admit(source)
         body = await gateway.read_body(request, media_types=adapter.media_types)
@@ -87,7 +88,10 @@ def receiver(adapter: PlatformAdapter) -> Callable[..., Coroutine[Any, Any, Any]
             return JSONResponse(outcome.model_dump())
         if isinstance(outcome, Quarantined):
             return JSONResponse(outcome.model_dump(mode="json"), status.HTTP_202_ACCEPTED)
-        return outcome
+        # The bytes FastAPI writes for the response model (pydantic's JSON of it).
+        return Response(
+            outcome.model_dump_json(), status.HTTP_202_ACCEPTED, media_type="application/json"
+        )
 
     # What FastAPI reads and documents: the campaign, the adapter's credentials, the
     # correlation id (its values reach ``receive`` as keywords).
@@ -128,6 +132,7 @@ def webhooks_router() -> APIRouter:
             receiver(adapter),
             methods=["POST"],
             name=f"receive_{source.replace('-', '_')}",
+            route_class_override=ReceiverRoute,
             # 202: on leads.received, or (authentic but not mappable) kept in the quarantine.
             status_code=status.HTTP_202_ACCEPTED,
             response_model=Accepted | Quarantined,

@@ -1,6 +1,7 @@
 """What ops see of the webhooks at ``GET /metrics``."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -47,6 +48,18 @@ class WebhookMetrics:
             for outcome in ("accepted", "quarantined"):
                 self.remapped.labels(source=source, outcome=outcome)
 
+        # Each request's series, looked up once: ``labels()`` takes a lock and builds
+        # the key on every call (sources and statuses are bounded sets).
+        self._series: dict[tuple[str, int], tuple[Any, Any]] = {}
+
     def observe(self, *, source: str, status: int, seconds: float) -> None:
-        self.requests.labels(source=source, status=str(status)).inc()
-        self.latency.labels(source=source).observe(seconds)
+        series = self._series.get((source, status))
+        if series is None:
+            series = (
+                self.requests.labels(source=source, status=str(status)),
+                self.latency.labels(source=source),
+            )
+            self._series[source, status] = series
+        requests, latency = series
+        requests.inc()
+        latency.observe(seconds)
