@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import HealthCheck, event, given
+from hypothesis import HealthCheck, event, example, given
 
 from leadrouter_runtime.problems import MalformedBody
 from leadrouter_schemas import LeadReceived
@@ -71,6 +71,7 @@ def test_generic_maps_or_refuses_any_body(body: bytes) -> None:
 
 @EXAMPLES
 @given(json_bodies("hubspot"))
+@example(b'{"id": false, "form-submissions": 1}')  # found by this search: was a TypeError
 def test_hubspot_maps_or_refuses_any_body(body: bytes) -> None:
     _maps_or_refuses("hubspot", lambda: [hubspot.submission(body)])
 

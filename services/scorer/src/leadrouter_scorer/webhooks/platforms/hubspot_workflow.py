@@ -86,8 +86,9 @@ def properties_of(raw: dict[str, Any]) -> dict[str, str]:
 
 
 def _latest_form(raw: dict[str, Any]) -> dict[str, Any]:
-    forms = [f for f in raw.get("form-submissions") or [] if isinstance(f, dict)]
-    if not isinstance(raw.get("form-submissions"), list) or not forms:
+    submitted = raw.get("form-submissions")
+    forms = [f for f in submitted if isinstance(f, dict)] if isinstance(submitted, list) else []
+    if not forms:
         return {}
 
     def timestamp(form: dict[str, Any]) -> float:
