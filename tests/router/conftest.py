@@ -1,6 +1,6 @@
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -22,6 +22,13 @@ async def crm() -> AsyncIterator[httpx.AsyncClient]:
     """The CRM simulator on a free port; the client reads what it received."""
     async with serving(create_crm()) as base_url, httpx.AsyncClient(base_url=base_url) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def router_openapi() -> dict[str, Any]:
+    """The router's OpenAPI document, made once per run (the tests only read it)."""
+    document: dict[str, Any] = create_app(Settings()).openapi()
+    return document
 
 
 @pytest.fixture

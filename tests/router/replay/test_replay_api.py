@@ -4,8 +4,6 @@ router's API (admin scope), over the seeded history (SQLite and PostgreSQL)."""
 from datetime import timedelta
 from typing import Any
 
-from leadrouter_router.app import create_app
-from leadrouter_router.settings import Settings
 from tests.router.api_support import ADMIN, READ
 from tests.router.outcomes.support import outcome_router
 from tests.router.replay.support import NOW, SOLO, TO_SOLO, history_to_replay
@@ -63,8 +61,8 @@ async def test_a_replay_job_reports_the_leads_a_pool_change_moves(
     assert leads["items"]  # the stored leads are all still there
 
 
-def test_the_openapi_document_describes_the_replay_job() -> None:
-    document = create_app(Settings()).openapi()
+def test_the_openapi_document_describes_the_replay_job(router_openapi: dict[str, Any]) -> None:
+    document = router_openapi
     start = document["paths"]["/v1/replays"]["post"]
     assert {"202", "400", "401", "403", "409", "422"} <= set(start["responses"])
     assert "404" in document["paths"]["/v1/replays/{job_id}"]["get"]["responses"]

@@ -1,11 +1,10 @@
 """GET /v1/reports/funnel over what the router stored (SQLite and PostgreSQL)."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from leadrouter_router.app import create_app
-from leadrouter_router.settings import Settings
 from tests.router.api_support import READ
 from tests.router.outcomes.support import OutcomeApi, assigned_lead, work
 
@@ -95,8 +94,8 @@ async def test_the_funnel_reports_a_period_of_a_campaign(
     assert backwards.headers["content-type"] == "application/problem+json"
 
 
-def test_the_openapi_document_describes_the_rejected_counts() -> None:
-    document = create_app(Settings()).openapi()
+def test_the_openapi_document_describes_the_rejected_counts(router_openapi: dict[str, Any]) -> None:
+    document = router_openapi
     funnel = document["components"]["schemas"]["CampaignFunnelOut"]
     fields = funnel["properties"]
     assert {"received", "valid", "rejected", "rejected_by_reason", "rates"} <= set(

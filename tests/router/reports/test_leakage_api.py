@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from leadrouter_cli.history.store import fill
-from leadrouter_router.app import create_app
 from leadrouter_router.platform.db import create_engine, migrate, session_factory
-from leadrouter_router.settings import Settings
 from tests.router.api_support import READ
 from tests.router.outcomes.support import (
     OutcomeApi,
@@ -111,8 +109,8 @@ async def test_on_the_generated_history_the_leak_rises_with_time_to_first_touch(
     assert rates[-1] - rates[0] > 0.15, rates
 
 
-def test_the_openapi_document_describes_the_leakage_report() -> None:
-    document = create_app(Settings()).openapi()
+def test_the_openapi_document_describes_the_leakage_report(router_openapi: dict[str, Any]) -> None:
+    document = router_openapi
     operation = document["paths"]["/v1/reports/leakage"]["get"]
     assert {"401", "403", "400", "422"} <= set(operation["responses"])
     report = document["components"]["schemas"]["LeakageReport"]["properties"]
