@@ -10,6 +10,7 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,12 +95,18 @@ class Chaos:
         self._process_deck = Deck(self.profile.weights, self._process_rng)
         self._crm_deck = Deck(tuple((kind, 1) for kind in CRM_FAULTS), self._crm_rng)
 
-    async def process_lane(self, stop: asyncio.Event) -> None:
+    async def _draws(
+        self, stop: asyncio.Event, rng: random.Random, deck: Deck
+    ) -> AsyncIterator[str]:
+        """A lane's faults, each drawn after a pause, until ``stop``."""
         while not stop.is_set():
-            await self._pause(stop, self._process_rng)
+            await self._pause(stop, rng)
             if stop.is_set():
                 return
-            kind = self._process_deck.draw()
+            yield deck.draw()
+
+    async def process_lane(self, stop: asyncio.Event) -> None:
+        async for kind in self._draws(stop, self._process_rng, self._process_deck):
             log.info("fault: %s", kind)
             await self._process_fault(kind)
             self.log.counts[kind] += 1
@@ -115,16 +122,10 @@ class Chaos:
             self.log.recovery_s.append(await system.restart(service, self.http))
         elif kind == "kill_broker":
             await asyncio.to_thread(system.broker.kill)
-            await asyncio.sleep(self._process_rng.uniform(1, 5))
-            began = time.monotonic()
-            await system.broker.start()
-            self.log.recovery_s.append(time.monotonic() - began)
+            await self._back_after_a_while(system.broker.start)
         elif kind == "restart_postgres":
             await system.postgres.stop()
-            await asyncio.sleep(self._process_rng.uniform(1, 5))
-            began = time.monotonic()
-            await system.postgres.start()
-            self.log.recovery_s.append(time.monotonic() - began)
+            await self._back_after_a_while(system.postgres.start)
         elif kind == "rebalance":
             spare = system.spare_router
             await system.restart(spare, self.http)
@@ -132,12 +133,15 @@ class Chaos:
             # Half the time it leaves in order, half the time it dies.
             await asyncio.to_thread(spare.kill if self._process_rng.random() < 0.5 else spare.stop)
 
+    async def _back_after_a_while(self, start: Callable[[], Awaitable[None]]) -> None:
+        """``start`` after 1 to 5 s down; how long it takes counts as the recovery."""
+        await asyncio.sleep(self._process_rng.uniform(1, 5))
+        began = time.monotonic()
+        await start()
+        self.log.recovery_s.append(time.monotonic() - began)
+
     async def crm_lane(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await self._pause(stop, self._crm_rng)
-            if stop.is_set():
-                return
-            kind = self._crm_deck.draw()
+        async for kind in self._draws(stop, self._crm_rng, self._crm_deck):
             window = self._crm_rng.uniform(*self.profile.crm_window_s)
             log.info("fault: %s for %.1fs", kind, window)
             await self.set_crm_fault(self._crm_mode(kind))
