@@ -25,9 +25,12 @@ import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from leadrouter_runtime.watch import TopicWatch
 
 # The fixtures' own imports (asyncpg, SQLAlchemy and the migrations, aiokafka) are made
 # where they are used, so that a run that needs no server does not pay for them.
@@ -192,6 +195,18 @@ async def topic_prefix(kafka: str) -> AsyncIterator[str]:
     # Dropped afterwards, so that a run's thousands of partitions do not pile up
     # in the broker (start-up time and memory grow with them).
     await delete_topics(kafka, created)
+
+
+@pytest.fixture
+async def watch(kafka: str) -> AsyncIterator["TopicWatch"]:
+    """The broker's view that the ops page and the lag probes read, started."""
+    from leadrouter_runtime.settings import KafkaSettings
+    from leadrouter_runtime.watch import TopicWatch
+
+    watch = TopicWatch(KafkaSettings(bootstrap_servers=kafka), client_suffix="test")
+    await watch.start()
+    yield watch
+    await watch.stop()
 
 
 async def _admin(postgres_server: str, statement: str) -> None:

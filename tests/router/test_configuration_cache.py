@@ -203,12 +203,19 @@ async def owners_of(router: httpx.AsyncClient, emails: set[str]) -> dict[str, st
     return await eventually(assigned, what=f"{len(emails)} leads assigned")
 
 
+async def configuration_cached(router: httpx.AsyncClient, kafka: str, prefix: str) -> str:
+    """Route a first lead, so that the router holds its configuration in its cache; the
+    topic of scored leads."""
+    topic = prefix + topics.LEADS_SCORED
+    await produce(kafka, topic, [encode(lead("first@one.example"))])
+    await owners_of(router, {"first@one.example"})
+    return topic
+
+
 async def test_a_salesperson_paused_through_the_api_gets_no_lead_of_the_next_batch(
     keyed_router: httpx.AsyncClient, kafka: str, topic_prefix: str
 ) -> None:
-    topic = topic_prefix + topics.LEADS_SCORED
-    await produce(kafka, topic, [encode(lead("first@one.example"))])
-    await owners_of(keyed_router, {"first@one.example"})  # the configuration is cached
+    topic = await configuration_cached(keyed_router, kafka, topic_prefix)
     people = (await keyed_router.get("/v1/salespeople")).json()["items"]
     assert len(people) == 3
     staying, *paused = people
@@ -227,9 +234,7 @@ async def test_a_salesperson_paused_through_the_api_gets_no_lead_of_the_next_bat
 async def test_a_policy_changed_through_the_api_decides_the_next_batch(
     keyed_router: httpx.AsyncClient, kafka: str, topic_prefix: str
 ) -> None:
-    topic = topic_prefix + topics.LEADS_SCORED
-    await produce(kafka, topic, [encode(lead("first@one.example"))])
-    await owners_of(keyed_router, {"first@one.example"})  # the configuration is cached
+    topic = await configuration_cached(keyed_router, kafka, topic_prefix)
     chosen = (await keyed_router.get("/v1/salespeople")).json()["items"][2]
     created = await keyed_router.post("/v1/teams", json={"name": "vip"})
     assert created.status_code == 201, created.text

@@ -17,67 +17,69 @@ NINE_TO_FIVE = {day: ((time(9), time(17)),) for day in range(1, 6)}
 PARIS = "Europe/Paris"
 
 
-def test_without_a_schedule_the_deadline_is_wall_clock_minutes() -> None:
-    start = datetime(2026, 11, 28, 23, 50, tzinfo=UTC)
-    assert business_deadline(start, 30, {}, "UTC") == start + timedelta(minutes=30)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def test_minutes_inside_the_working_day_count_directly() -> None:
-    start = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday 11:00 in Paris
-    assert business_deadline(start, 60, NINE_TO_FIVE, PARIS) == datetime(
-        2026, 11, 25, 11, 0, tzinfo=UTC
-    )
-
-
-def test_a_lead_arriving_friday_evening_is_due_monday_morning() -> None:
-    start = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # Friday 19:00 in Paris
-    # Monday 09:30 Paris (CET, UTC+1) = 08:30 UTC
-    assert business_deadline(start, 30, NINE_TO_FIVE, PARIS) == datetime(
-        2026, 11, 30, 8, 30, tzinfo=UTC
-    )
-
-
-def test_minutes_left_at_closing_carry_over_to_the_next_working_day() -> None:
-    start = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)  # Wednesday 16:30 Paris
-    # 30 minutes today, 30 tomorrow from 09:00 Paris (08:00 UTC)
-    assert business_deadline(start, 60, NINE_TO_FIVE, PARIS) == datetime(
-        2026, 11, 26, 8, 30, tzinfo=UTC
-    )
-
-
-def test_holidays_are_skipped() -> None:
-    start = datetime(2026, 12, 24, 15, 30, tzinfo=UTC)  # Thursday 16:30 Paris
-    holidays = {date(2026, 12, 25)}
-    # 30 minutes on the 24th, the 25th is a holiday, the weekend, then Monday 28th
-    assert business_deadline(start, 60, NINE_TO_FIVE, PARIS, holidays) == datetime(
-        2026, 12, 28, 8, 30, tzinfo=UTC
-    )
-
-
-def test_spring_forward_moves_the_opening_hour_in_utc() -> None:
-    # Paris goes from UTC+1 to UTC+2 on Sunday 29 March 2026.
-    start = datetime(2026, 3, 27, 15, 30, tzinfo=UTC)  # Friday 16:30 CET
-    # 30 minutes on Friday, 30 on Monday from 09:00 CEST = 07:00 UTC
-    assert business_deadline(start, 60, NINE_TO_FIVE, PARIS) == datetime(
-        2026, 3, 30, 7, 30, tzinfo=UTC
-    )
-
-
-def test_fall_back_moves_the_opening_hour_in_utc() -> None:
-    # New York goes from UTC-4 to UTC-5 on Sunday 1 November 2026.
-    start = datetime(2026, 10, 30, 20, 30, tzinfo=UTC)  # Friday 16:30 EDT
-    assert business_deadline(start, 60, NINE_TO_FIVE, "America/New_York") == datetime(
-        2026, 11, 2, 14, 30, tzinfo=UTC
-    )
-
-
-def test_a_night_shift_spanning_the_dst_night_counts_real_minutes() -> None:
-    # 00:00-06:00 local on the Sunday Paris springs forward holds 5 real hours.
-    night = {7: ((time(0), time(6)),)}
-    start = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # Sunday 00:00 CET
-    assert business_deadline(start, 300, night, PARIS) == datetime(
-        2026, 3, 29, 4, 0, tzinfo=UTC
-    )  # 06:00 CEST
+@pytest.mark.parametrize(
+    ("start", "minutes", "schedule", "time_zone", "holidays", "due"),
+    [
+        pytest.param(
+            utc(2026, 11, 28, 23, 50), 30, {}, "UTC", (), utc(2026, 11, 29, 0, 20),
+            id="without_a_schedule_wall_clock_minutes",
+        ),
+        pytest.param(
+            # Wednesday 11:00 in Paris
+            utc(2026, 11, 25, 10, 0), 60, NINE_TO_FIVE, PARIS, (), utc(2026, 11, 25, 11, 0),
+            id="minutes_inside_the_working_day_count_directly",
+        ),
+        pytest.param(
+            # Friday 19:00 in Paris -> Monday 09:30 Paris (CET, UTC+1) = 08:30 UTC
+            utc(2026, 11, 27, 18, 0), 30, NINE_TO_FIVE, PARIS, (), utc(2026, 11, 30, 8, 30),
+            id="friday_evening_is_due_monday_morning",
+        ),
+        pytest.param(
+            # Wednesday 16:30 Paris: 30 minutes today, 30 tomorrow from 09:00 (08:00 UTC)
+            utc(2026, 11, 25, 15, 30), 60, NINE_TO_FIVE, PARIS, (), utc(2026, 11, 26, 8, 30),
+            id="minutes_left_at_closing_carry_over_to_the_next_working_day",
+        ),
+        pytest.param(
+            # Thursday 16:30 Paris: 30 minutes on the 24th, the 25th is a holiday, the
+            # weekend, then Monday 28th
+            utc(2026, 12, 24, 15, 30), 60, NINE_TO_FIVE, PARIS, (date(2026, 12, 25),),
+            utc(2026, 12, 28, 8, 30),
+            id="holidays_are_skipped",
+        ),
+        pytest.param(
+            # Paris goes from UTC+1 to UTC+2 on Sunday 29 March 2026. Friday 16:30 CET:
+            # 30 minutes on Friday, 30 on Monday from 09:00 CEST = 07:00 UTC
+            utc(2026, 3, 27, 15, 30), 60, NINE_TO_FIVE, PARIS, (), utc(2026, 3, 30, 7, 30),
+            id="spring_forward_moves_the_opening_hour_in_utc",
+        ),
+        pytest.param(
+            # New York goes from UTC-4 to UTC-5 on Sunday 1 November 2026; Friday 16:30 EDT
+            utc(2026, 10, 30, 20, 30), 60, NINE_TO_FIVE, "America/New_York", (),
+            utc(2026, 11, 2, 14, 30),
+            id="fall_back_moves_the_opening_hour_in_utc",
+        ),
+        pytest.param(
+            # 00:00-06:00 local on the Sunday Paris springs forward holds 5 real hours:
+            # from Sunday 00:00 CET to 06:00 CEST
+            utc(2026, 3, 28, 23, 0), 300, {7: ((time(0), time(6)),)}, PARIS, (),
+            utc(2026, 3, 29, 4, 0),
+            id="a_night_shift_spanning_the_dst_night_counts_real_minutes",
+        ),
+    ],
+)  # fmt: skip
+def test_the_business_deadline(
+    start: datetime,
+    minutes: int,
+    schedule: dict[int, tuple[tuple[time, time], ...]],
+    time_zone: str,
+    holidays: tuple[date, ...],
+    due: datetime,
+) -> None:
+    assert business_deadline(start, minutes, schedule, time_zone, set(holidays)) == due
 
 
 def test_a_schedule_without_working_time_has_no_deadline() -> None:

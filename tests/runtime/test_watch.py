@@ -3,24 +3,13 @@ offsets per partition, a group's lag, and the latest records of a topic."""
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
-from leadrouter_runtime.settings import KafkaSettings
 from leadrouter_runtime.watch import PartitionOffsets, TopicWatch
 from leadrouter_schemas import topics
 from tests.support.kafka import produce
-
-
-@pytest.fixture
-async def watch(kafka: str) -> AsyncIterator[TopicWatch]:
-    watch = TopicWatch(KafkaSettings(bootstrap_servers=kafka), client_suffix="watch-test")
-    await watch.start()
-    yield watch
-    await watch.stop()
 
 
 async def commit(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:

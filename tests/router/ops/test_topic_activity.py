@@ -1,7 +1,6 @@
 """The topic sampler behind the ops page, on the real broker: rates between
 samples, and the last good sample when the broker cannot be read."""
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,14 +18,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-@pytest.fixture
-async def watch(kafka: str) -> AsyncIterator[TopicWatch]:
-    watch = TopicWatch(KafkaSettings(bootstrap_servers=kafka), client_suffix="activity-test")
-    await watch.start()
-    yield watch
-    await watch.stop()
 
 
 async def test_rates_come_from_offsets_sampled_seconds_apart(
