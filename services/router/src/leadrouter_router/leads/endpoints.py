@@ -17,6 +17,7 @@ from leadrouter_router.leads.schemas import (
     LeadStatus,
 )
 from leadrouter_router.platform.auth import NOT_FOUND, problem_entry
+from leadrouter_router.platform.bodies import body_of
 from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.pagination import NameFilter, Page
 from leadrouter_router.platform.routes import ScopedRouter
@@ -39,20 +40,7 @@ def _assignment_out(row: AssignmentRow) -> AssignmentOut:
 
 
 def _lead_out(lead: LeadRow, assignments: Iterable[AssignmentRow]) -> LeadOut:
-    return LeadOut(
-        id=lead.id,
-        lead_key=lead.lead_key,
-        correlation_id=lead.correlation_id,
-        campaign_id=lead.campaign_id,
-        email=lead.email,
-        score=lead.score,
-        grade=lead.grade,
-        status=lead.status,
-        owner_id=lead.owner_id,
-        merged_into_id=lead.merged_into_id,
-        received_at=lead.received_at,
-        assignments=[_assignment_out(a) for a in assignments],
-    )
+    return body_of(LeadOut, lead, assignments=[_assignment_out(a) for a in assignments])
 
 
 @router.read("/v1/leads", "List leads, newest first", BAD_QUERY)

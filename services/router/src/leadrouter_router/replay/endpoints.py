@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Path, Request, Response
 
 from leadrouter_router.platform.auth import NOT_FOUND, problem_entry
+from leadrouter_router.platform.bodies import body_of
 from leadrouter_router.platform.lookup import found
 from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.policies.service import check_references
@@ -104,12 +105,9 @@ def _exposure(found: SlaExposure) -> SlaExposureOut:
 def report_out(result: ReplayResult, *, moved_shown: int | None = MOVED_SHOWN) -> ReplayReportOut:
     """The report; ``moved_shown``: how many moved leads to list (None: all)."""
     tally: ReplayTally = result.tally
-    return ReplayReportOut(
-        since=result.since,
-        until=result.until,
-        campaign_id=result.campaign_id,
-        policy=result.policy,
-        rescored=result.rescored,
+    return body_of(
+        ReplayReportOut,
+        result,  # the window, its campaign, the policy and whether leads were rescored
         leads=tally.leads,
         moved=len(tally.moved),
         changed=dict(tally.changed),
@@ -118,12 +116,7 @@ def report_out(result: ReplayResult, *, moved_shown: int | None = MOVED_SHOWN) -
         else None,
         outcomes_of_moved=dict(tally.outcomes_of_moved),
         load=[
-            LoadOut(
-                salesperson_id=row.salesperson_id,
-                name=result.people.get(row.salesperson_id),
-                before=row.before,
-                after=row.after,
-            )
+            body_of(LoadOut, row, name=result.people.get(row.salesperson_id))
             for row in tally.loads(result.people)
         ],
         gini_before=tally.gini("before", result.people),

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from leadrouter_router.platform.auth import problem_entry
+from leadrouter_router.platform.bodies import body_of
 from leadrouter_router.platform.pagination import NameFilter
 from leadrouter_router.platform.routes import ScopedRouter
 from leadrouter_router.reports import repository
@@ -85,18 +86,14 @@ async def funnel(session: Session, period: ReportPeriod) -> FunnelReport:
     return FunnelReport(
         **asdict(period),
         campaigns=[
-            CampaignFunnelOut(
-                campaign_id=f.campaign_id,
-                received=f.received,
-                valid=f.valid,
-                rejected=f.rejected,
-                rejected_by_reason=dict(f.rejected_by_reason),
+            body_of(
+                CampaignFunnelOut,
+                f,
                 **f.counts,
+                rejected_by_reason=dict(f.rejected_by_reason),
                 rates=dict(f.rates),
-                time_to_assign=SpreadOut.model_validate(f.time_to_assign, from_attributes=True),
-                time_to_first_touch=SpreadOut.model_validate(
-                    f.time_to_first_touch, from_attributes=True
-                ),
+                time_to_assign=body_of(SpreadOut, f.time_to_assign),
+                time_to_first_touch=body_of(SpreadOut, f.time_to_first_touch),
             )
             for f in campaign_funnels(leads, assignments, rejections)
         ],
@@ -136,13 +133,4 @@ async def leak_causes(session: Session, period: ReportPeriod) -> LeakageReport:
 
 
 def _leak_row(row: LeakRow, name: str | None = None) -> LeakRowOut:
-    return LeakRowOut(
-        key=row.key,
-        name=name,
-        leads=row.leads,
-        open=row.open,
-        closed=row.closed,
-        **row.outcomes,
-        rates=row.rates,
-        intervals=row.intervals,
-    )
+    return body_of(LeakRowOut, row, name=name, **row.outcomes)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Response
 
 from leadrouter_router.platform.auth import NOT_FOUND
+from leadrouter_router.platform.bodies import body_of
 from leadrouter_router.platform.lookup import get_or_404
 from leadrouter_router.platform.routes import ResourceRoute, ScopedRouter, no_content
 from leadrouter_router.policies import repository as policies
@@ -78,15 +79,8 @@ async def delete_policy(rows: PolicyVersions, session: Session) -> Response:
     NOT_FOUND,
 )
 async def get_decision(row: LatestDecision, session: Session) -> DecisionOut:
-    return DecisionOut(
-        decision_id=row.id,
-        lead_id=row.lead_id,
-        outcome=row.outcome,
-        salesperson_id=row.salesperson_id,
-        policy_name=row.policy_name,
-        policy_version=row.policy_version,
-        decided_at=row.decided_at,
-        record=await service.explanation(session, row),
+    return body_of(
+        DecisionOut, row, decision_id=row.id, record=await service.explanation(session, row)
     )
 
 
@@ -107,16 +101,5 @@ async def simulate(body: SimulationIn, session: Session) -> SimulationOut:
         now=body.at or datetime.now(UTC),
     )
     return SimulationOut(
-        decisions=[
-            SimulatedDecision(
-                outcome=d.outcome,
-                salesperson_id=d.salesperson_id,
-                via=d.via,
-                pool=d.pool,
-                strategy=d.strategy,
-                reason=d.reason,
-                record=record,
-            )
-            for d, record in decisions
-        ]
+        decisions=[body_of(SimulatedDecision, d, record=record) for d, record in decisions]
     )
