@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import types
@@ -33,6 +32,7 @@ from pydantic import BaseModel
 from leadrouter_router.settings import Settings as RouterSettings
 from leadrouter_runtime.topics import load_specs
 from leadrouter_scorer.settings import Settings as ScorerSettings
+from tests.support.tools import installed, tool_path
 
 # Tier (tests/conftest.py): kustomize builds the manifests as a process.
 pytestmark = pytest.mark.process
@@ -78,21 +78,10 @@ SERVICES = {
 
 
 @cache
-def kustomize() -> str | None:
-    found = subprocess.run(
-        ["bash", str(K8S / "tools.sh"), "kustomize"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    return found if Path(found).is_file() else None
-
-
-@cache
 def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
-    binary = kustomize()
-    if binary is None:
-        message = "kustomize is not installed: run `bash deploy/k8s/tools.sh install`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    binary = installed(
+        tool_path("deploy/k8s/tools.sh", "kustomize"), "bash deploy/k8s/tools.sh install"
+    )
     result = subprocess.run(
         [binary, "build", str(K8S / "overlays" / overlay)],
         capture_output=True,

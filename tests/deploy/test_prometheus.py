@@ -16,10 +16,8 @@ skips, except under ``CI`` where it fails.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-from functools import cache
 from pathlib import Path
 
 import httpx
@@ -33,6 +31,7 @@ from leadrouter_scorer.app import create_app as create_scorer
 from leadrouter_scorer.settings import Settings as ScorerSettings
 from tests.support.kafka import service_kafka
 from tests.support.servers import serving
+from tests.support.tools import installed, tool_path
 
 # Tier (tests/conftest.py): promtool runs as a process, the router on a SQLite file.
 pytestmark = [pytest.mark.process, pytest.mark.database]
@@ -55,26 +54,12 @@ def rule_exprs() -> list[str]:
     return [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
 
 
-@cache
-def promtool_path() -> str | None:
-    path = subprocess.run(
-        ["bash", str(PROMETHEUS / "tools.sh"), "promtool"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    return path if path and os.access(path, os.X_OK) else None
-
-
 @pytest.fixture(scope="module")
 def promtool() -> str:
-    binary = promtool_path()
-    if binary is None:
-        message = "promtool is not installed: run `bash deploy/prometheus/tools.sh install`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return binary
+    return installed(
+        tool_path("deploy/prometheus/tools.sh", "promtool"),
+        "bash deploy/prometheus/tools.sh install",
+    )
 
 
 def run(promtool: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
