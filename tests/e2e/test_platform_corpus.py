@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 
 from leadrouter_runtime.topics import delete_topics, ensure_topics, load_specs
 from tests.conftest import TOPICS_FILE
+from tests.e2e.conftest import router_process
 from tests.support.corpus import Case, all_cases, pipeline_groups
 from tests.support.servers import ServiceProcess, free_port, serving
 from tests.support.waiting import eventually
@@ -109,20 +110,14 @@ async def corpus(
                 logs / "crm.log",
             )
             processes.append(crm)
-            router = ServiceProcess(
-                "leadrouter_router",
-                {
-                    "ROUTER_HTTP__PORT": str(ports["router"]),
-                    "ROUTER_KAFKA__GROUP_ID": f"{prefix}router",
-                    "ROUTER_DB__URL": f"sqlite+aiosqlite:///{logs / 'router.db'}",
-                    "ROUTER_CRM__URL": f"{urls['crm']}/assignments",
-                    "ROUTER_SEED_DEMO_SALESPEOPLE": "true",
-                    "ROUTER_AUTH__API_KEYS": (
-                        f'[{{"name": "corpus", "key": "{ADMIN_KEY}", "scope": "admin"}}]'
-                    ),
-                    **{f"ROUTER_KAFKA__{k}": v for k, v in kafka_env.items()},
-                },
-                logs / "router.log",
+            api_keys = f'[{{"name": "corpus", "key": "{ADMIN_KEY}", "scope": "admin"}}]'
+            router = router_process(
+                ports,
+                urls,
+                kafka_env,
+                db=f"sqlite+aiosqlite:///{logs / 'router.db'}",
+                logs=logs,
+                env={"ROUTER_AUTH__API_KEYS": api_keys},
             )
             processes.append(router)
             scorer = ServiceProcess(
