@@ -1,8 +1,10 @@
 """The batch loop every consumer runs, against the real broker: a handler that
 fails gets the same records again, and offsets move only after it succeeds."""
 
+import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
@@ -128,3 +130,74 @@ async def group_state(bootstrap: str, group: str) -> str:
         await admin.close()
     state: str = described.to_object()["groups"][0]["state"]
     return state
+
+
+@asynccontextmanager
+async def lingering_consumer(
+    kafka: str, topic_prefix: str, topic: str, *, linger_ms: int, max_batch: int
+) -> AsyncIterator[tuple[BatchConsumer, list[list[bytes | None]]]]:
+    batches: list[list[bytes | None]] = []
+
+    async def handle(records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[DeadLetter]:
+        batches.append([r.value for r in records])
+        return []
+
+    settings = KafkaSettings(
+        bootstrap_servers=kafka,
+        client_id="linger-test",
+        batch_linger_ms=linger_ms,
+        max_batch=max_batch,
+    )
+    producer = create_producer(settings, client_suffix="linger-test")
+    await producer.start()
+    consumer = BatchConsumer(
+        settings=settings,
+        topics=[topic],
+        group_id=f"{topic_prefix}linger-{uuid.uuid4().hex[:6]}",
+        handler=handle,
+        producer=producer,
+    )
+    await consumer.start()
+    try:
+        yield consumer, batches
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+async def test_records_arriving_together_wait_for_a_fuller_batch(
+    kafka: str, topic_prefix: str
+) -> None:
+    topic = topic_prefix + topics.LEADS_SCORED
+    await produce(kafka, topic, [b"a", b"b", b"c"], key=b"one-partition")
+    # A linger far longer than the deadline below: the batch is handled once full.
+    async with lingering_consumer(kafka, topic_prefix, topic, linger_ms=600_000, max_batch=5) as (
+        consumer,
+        batches,
+    ):
+        async with asyncio.timeout(30):
+            await consumer.assigned.wait()
+        await produce(kafka, topic, [b"d", b"e"], key=b"one-partition")
+
+        async def handled() -> bool:
+            return bool(batches)
+
+        await eventually(handled, timeout_s=30, what="the full batch handled")
+    assert batches[0] == [b"a", b"b", b"c", b"d", b"e"]
+
+
+async def test_a_lone_record_is_handled_without_waiting_for_more(
+    kafka: str, topic_prefix: str
+) -> None:
+    topic = topic_prefix + topics.LEADS_SCORED
+    async with lingering_consumer(kafka, topic_prefix, topic, linger_ms=600_000, max_batch=500) as (
+        _,
+        batches,
+    ):
+        await produce(kafka, topic, [b"alone"])
+
+        async def handled() -> bool:
+            return bool(batches)
+
+        await eventually(handled, timeout_s=30, what="the lone record handled")
+    assert batches == [[b"alone"]]

@@ -213,6 +213,23 @@ class BatchConsumer:
                 while True:
                     await self._consume_one_batch()
 
+    async def _linger(
+        self, polled: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> None:
+        """Add to ``polled`` what arrives within the linger, up to a full batch: records
+        come in faster than batches are handled, so a batch's fixed costs (its
+        transaction, what it wakes) are shared by more of them."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.batch_linger_ms / 1000
+        count = sum(map(len, polled.values()))
+        while count < self._settings.max_batch and (left := deadline - loop.time()) > 0:
+            more = await self._consumer.getmany(
+                timeout_ms=max(1, int(left * 1000)), max_records=self._settings.max_batch - count
+            )
+            for partition, records in more.items():
+                polled.setdefault(partition, []).extend(records)
+                count += len(records)
+
     async def _consume_one_batch(self) -> None:
         consumer = self._consumer
         try:
@@ -223,6 +240,8 @@ class BatchConsumer:
             )
             if consumer.assignment():
                 self.assigned.set()
+            if sum(map(len, polled.values())) > 1 and self._settings.batch_linger_ms:
+                await self._linger(polled)
         except Exception:
             log.exception("kafka.poll_failed", group_id=self._group_id)
             raise

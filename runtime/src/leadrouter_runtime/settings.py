@@ -29,6 +29,13 @@ class KafkaSettings(BaseModel):
     )
     max_batch: int = Field(default=500, ge=1, description="Records per poll at most.")
     poll_timeout_ms: int = Field(default=200, ge=1)
+    batch_linger_ms: int = Field(
+        default=0,
+        ge=0,
+        description="When a poll brings more than one record (they arrive faster than "
+        "they are handled), wait up to this long for more before handling the batch: "
+        "fewer, larger transactions under load. A lone record is never held. 0: off.",
+    )
     request_timeout_ms: int = Field(default=15_000, ge=1000)
 
     def topic(self, name: str) -> str:

@@ -218,9 +218,14 @@ async def supersede(
         )
 
 
+# Made once: an alias built per claim cost more CPU than the claim's own statements.
+_NEWER = aliased(OutboxRow, name="newer")
+_EARLIER = aliased(OutboxRow, name="earlier")
+
+
 def _superseded_heads(kinds: Collection[str], now: datetime) -> Update:
     """Undelivered messages of a superseding kind with a newer one in their stream."""
-    newer = aliased(OutboxRow)
+    newer = _NEWER
     return (
         update(OutboxRow)
         .where(
@@ -243,7 +248,7 @@ def _heads_due(now: datetime) -> ColumnElement[bool]:
     """Pending, due, and first in its stream: no earlier message of it still pending
     (delivered, failed and superseded ones are ended). A message without a key is a
     stream of its own."""
-    earlier = aliased(OutboxRow)
+    earlier = _EARLIER
     return (
         (OutboxRow.status == PENDING)
         & (OutboxRow.next_attempt_at <= now)
