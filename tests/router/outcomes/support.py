@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any, NamedTuple
 
 import httpx
+from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from leadrouter_crm_simulator.app import create_app as create_crm
@@ -14,7 +15,7 @@ from leadrouter_router.app import create_app
 from leadrouter_router.settings import SlaSettings
 from leadrouter_schemas import Company, encode, topics
 from tests.router.api_support import ADMIN, CRM, keyed_settings
-from tests.support.kafka import produce
+from tests.support.kafka import produce, wait_for_records
 from tests.support.samples import scored
 from tests.support.servers import serving
 from tests.support.waiting import eventually
@@ -105,6 +106,15 @@ async def call(
 ) -> httpx.Response:
     """The CRM's callback ``action`` (accept, activity, outcome, reject) on the lead."""
     return await client.post(f"/v1/leads/{lead_id}/{action}", json=body, headers=CRM)
+
+
+async def published_outcomes(
+    kafka: str, prefix: str, count: int
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """The records of leads.outcomes once there are ``count``, checked to be no more."""
+    records = await wait_for_records(kafka, prefix + topics.LEADS_OUTCOMES, count)
+    assert len(records) == count, [r.value for r in records]
+    return records
 
 
 async def lead_now(client: httpx.AsyncClient, lead_id: str) -> dict[str, Any]:

@@ -5,9 +5,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from leadrouter_schemas import topics
-from tests.router.outcomes.support import OutcomeApi, call, lead_now
-from tests.support.kafka import wait_for_records
+from tests.router.outcomes.support import OutcomeApi, call, lead_now, published_outcomes
 
 
 async def test_concurrent_repeats_of_one_event_id_get_the_first_answer(
@@ -23,8 +21,7 @@ async def test_concurrent_repeats_of_one_event_id_get_the_first_answer(
     assert len({a.text for a in answers}) == 1
     replayed = [a.headers.get("idempotent-replayed") for a in answers]
     assert sorted(replayed, key=str) == [None] + ["true"] * 7
-    records = await wait_for_records(kafka, topic_prefix + topics.LEADS_OUTCOMES, 1)
-    assert len(records) == 1
+    await published_outcomes(kafka, topic_prefix, 1)
 
 
 async def test_a_time_in_the_future_or_before_the_assignment_is_refused(
