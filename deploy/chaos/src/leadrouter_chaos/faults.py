@@ -47,16 +47,22 @@ class FaultLog:
         return sum(n for kind, n in self.counts.items() if kind in PROCESS_FAULTS)
 
 
+# A connection opened while the cluster shuts down (restart_postgres) can fail in the
+# client's protocol state rather than with a server error: "cannot switch to state 12;
+# another operation (2) is in progress" (InternalClientError), or InterfaceError.
+_AWAY = (asyncpg.InterfaceError, asyncpg.InternalClientError)
+
+
 async def rows(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
     """One query on a connection of its own; nothing when the database is away."""
     try:
         connection = await asyncio.wait_for(asyncpg.connect(dsn), 5)
-    except (OSError, asyncpg.PostgresError, TimeoutError):
+    except (OSError, asyncpg.PostgresError, TimeoutError, *_AWAY):
         return []
     try:
         found: list[asyncpg.Record] = await asyncio.wait_for(connection.fetch(query, *args), 20)
         return found
-    except (OSError, asyncpg.PostgresError, TimeoutError):
+    except (OSError, asyncpg.PostgresError, TimeoutError, *_AWAY):
         return []
     finally:
         with contextlib.suppress(Exception):
