@@ -5,11 +5,13 @@ contact, company and answers it carries reach the CRM, field by field, once.
 
 One system serves many cases (``tests.support.corpus.pipeline_groups``): cases that
 share a lead id get a system of their own, since a second delivery of an id is
-rightly a redelivery.
+rightly a redelivery. The systems start side by side, once for the module.
 """
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,12 +90,28 @@ class System:
 
 @pytest.fixture(scope="module")
 async def corpus(
-    request: pytest.FixtureRequest, kafka: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[System]:
-    group: list[Case] = GROUPS[request.param]
+    kafka: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[list[System]]:
+    """Every group's system (``GROUPS``), started side by side rather than one after
+    the other: a system's start is mostly waiting (readiness, the campaign reaching
+    the scorer). If one fails to start, the others are stopped."""
+    async with AsyncExitStack() as stack:
+        async with asyncio.TaskGroup() as starting:
+            started = [
+                starting.create_task(
+                    stack.enter_async_context(
+                        _system(kafka, group, tmp_path_factory.mktemp("corpus"))
+                    )
+                )
+                for group in GROUPS
+            ]
+        yield [task.result() for task in started]
+
+
+@asynccontextmanager
+async def _system(kafka: str, group: list[Case], logs: Path) -> AsyncIterator[System]:
     prefix = f"t{uuid.uuid4().hex[:12]}."
     created = await ensure_topics(kafka, load_specs(TOPICS_FILE), prefix=prefix)
-    logs: Path = tmp_path_factory.mktemp("corpus")
     graph = Graph(
         {k: v for case in group for k, v in case.graph.items()},
         {k: v for case in group for k, v in case.api.items()},
@@ -187,22 +205,17 @@ def _crm_leads(requests: list[dict[str, Any]], lead_keys: set[str]) -> list[dict
     ]
 
 
-@pytest.mark.parametrize(
-    ("case", "corpus"),
-    [(case, GROUP_OF[case.name]) for case in CASES],
-    ids=[case.name for case in CASES],
-    indirect=["corpus"],
-    scope="module",
-)
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 async def test_documented_payload_reaches_the_crm_field_by_field_once(
-    case: Case, corpus: System
+    case: Case, corpus: list[System]
 ) -> None:
+    system = corpus[GROUP_OF[case.name]]
     path = f"/v1/webhooks/{case.source}"
-    url = f"{corpus.scorer}{path}?campaign_id={CAMPAIGN}"
+    url = f"{system.scorer}{path}?campaign_id={CAMPAIGN}"
     body, headers, query = case.sign(SECRET, url)
     async with httpx.AsyncClient(timeout=15) as http:
         answer = await http.post(
-            corpus.scorer + path,
+            system.scorer + path,
             params={"campaign_id": CAMPAIGN, **query},
             content=body,
             headers=headers,
@@ -214,7 +227,7 @@ async def test_documented_payload_reaches_the_crm_field_by_field_once(
         assert accepted == case.accepted
 
         async def delivered() -> list[dict[str, Any]] | None:
-            requests: list[dict[str, Any]] = (await http.get(f"{corpus.crm}/requests")).json()
+            requests: list[dict[str, Any]] = (await http.get(f"{system.crm}/requests")).json()
             found = [_crm_leads(requests, lead.keys) for lead in case.leads]
             return requests if all(found) else None
 

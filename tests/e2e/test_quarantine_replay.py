@@ -32,7 +32,7 @@ BODY = json.dumps(CONTACT).encode()
 
 @pytest.fixture
 def system(
-    kafka: str, topic_prefix: str, database_url: str, tmp_path: Path
+    kafka: str, topic_prefix: str, postgres_url: str, tmp_path: Path
 ) -> Iterator[dict[str, Any]]:
     ports = {name: free_port() for name in ("scorer", "router", "crm")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
@@ -50,7 +50,9 @@ def system(
             {"CRM_SIMULATOR_PORT": str(ports["crm"])},
             tmp_path / "crm.log",
         ),
-        router_process(ports, urls, kafka_env, db=database_url, logs=tmp_path),
+        # PostgreSQL only: what is tested here is the scorer's quarantine and the
+        # replay; the router stores the lead as in test_pipeline, on both databases.
+        router_process(ports, urls, kafka_env, db=postgres_url, logs=tmp_path),
     ]
     scorers: list[ServiceProcess] = []
 

@@ -22,9 +22,12 @@ async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord[bytes, byt
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in await partitions_of(bootstrap, topic)]
+        # The end offsets before assigning: once assigned, the consumer's fetch waits
+        # on the broker (fetch_max_wait_ms, 500 ms) and the offsets request queues
+        # behind it on the same connection, half a second per read.
+        ends = await consumer.end_offsets(partitions)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
         records: list[ConsumerRecord[bytes, bytes]] = []
         while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
             batch = await consumer.getmany(timeout_ms=500)
