@@ -191,6 +191,7 @@ class BatchConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            fetch_max_wait_ms=self._settings.fetch_max_wait_ms,
             request_timeout_ms=self._settings.request_timeout_ms,
         )
         await self._consumer.start()

@@ -28,7 +28,16 @@ class KafkaSettings(BaseModel):
         default="", description="Put in front of every topic name (isolates tenants and tests)."
     )
     max_batch: int = Field(default=500, ge=1, description="Records per poll at most.")
-    poll_timeout_ms: int = Field(default=200, ge=1)
+    poll_timeout_ms: int = Field(default=200, ge=1)  # a record ends a poll at once
+    fetch_max_wait_ms: int = Field(
+        default=500,
+        ge=0,
+        le=10_000,
+        description="How long the broker holds a fetch that finds no record (a record "
+        "answers it at once): an idle consumer sends an empty fetch this often. Longer "
+        "costs less CPU when idle; a consumer that seeks back after a failed batch waits "
+        "for its pending fetch first.",
+    )
     batch_linger_ms: int = Field(
         default=0,
         ge=0,

@@ -44,6 +44,7 @@ class CampaignFollower:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            fetch_max_wait_ms=self._kafka.fetch_max_wait_ms,
             request_timeout_ms=self._kafka.request_timeout_ms,
         )
         await self._consumer.start()
