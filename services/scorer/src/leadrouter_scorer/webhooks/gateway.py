@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import structlog
@@ -201,18 +201,32 @@ class WebhookGateway:
                 "Kafka is unreachable; nothing was stored, send it again.",
                 headers={"Retry-After": retry_after_header(wait_s)},
             )
+        started = self._monotonic()
         try:
             async with asyncio.timeout(self.settings.publish_timeout_s):
                 await send_all(producer, records)
-        except (KafkaError, TimeoutError) as error:
-            self._broker.failed(self._monotonic())
+        except TimeoutError as error:
             self.metrics.broker_unreachable.inc()
-            log.error("webhook.publish_failed", source=source, error=repr(error))
-            raise ServiceUnavailable(
-                "The lead could not be stored; send it again.",
-                headers={"Retry-After": str(self.settings.broker_down_retry_after_s)},
-            ) from error
-        self._broker.succeeded()
+            if not self._broker.timed_out(started, self._monotonic()):
+                # Others were acknowledged meanwhile: Kafka is up, this one was slow.
+                log.warning("webhook.publish_slow", source=source)
+                raise ServiceUnavailable(
+                    "The lead was not stored in time; send it again.",
+                    headers={"Retry-After": "1"},
+                ) from error
+            self._unreachable(source, error)
+        except KafkaError as error:
+            self.metrics.broker_unreachable.inc()
+            self._broker.failed(self._monotonic())
+            self._unreachable(source, error)
+        self._broker.succeeded(self._monotonic())
+
+    def _unreachable(self, source: str, error: BaseException) -> NoReturn:
+        log.error("webhook.publish_failed", source=source, error=repr(error))
+        raise ServiceUnavailable(
+            "The lead could not be stored; send it again.",
+            headers={"Retry-After": str(self.settings.broker_down_retry_after_s)},
+        ) from error
 
     async def receive(
         self, delivery: Delivery, *, producer: Any, topics: IntakeTopics

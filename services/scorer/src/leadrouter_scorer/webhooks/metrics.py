@@ -24,7 +24,8 @@ class WebhookMetrics:
         self.broker_unreachable = Counter(
             "scorer_webhook_publish_failures",
             "Publications to leads.received that failed or ran over the publish budget "
-            "(each marks Kafka unreachable for broker_down_retry_after_s).",
+            "(a failure, or running over it while no other was acknowledged, marks Kafka "
+            "unreachable for broker_down_retry_after_s).",
             registry=registry,
         )
 
