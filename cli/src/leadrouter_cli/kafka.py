@@ -80,12 +80,14 @@ async def read(
     the end offsets seen when reading started."""
     async with _consumer(bootstrap_servers) as consumer:
         partitions = [TopicPartition(topic, p) for p in await _partitions(bootstrap_servers, topic)]
+        # Before assigning: once assigned, the offsets request would queue behind the
+        # consumer's fetch waiting on the broker (fetch_max_wait_ms, 500 ms).
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         consumer.assign(partitions)
         if from_beginning:
             await consumer.seek_to_beginning(*partitions)
         else:
             await consumer.seek_to_end(*partitions)
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         seen = 0
         while limit is None or seen < limit:
             if not follow:

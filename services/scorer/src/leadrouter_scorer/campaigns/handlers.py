@@ -61,9 +61,12 @@ class CampaignFollower:
         consumer = self._consumer
         numbers = await partitions_of(self._kafka.bootstrap_servers, self._topic)
         partitions = [TopicPartition(self._topic, n) for n in numbers]
+        # The end offsets before assigning: once assigned, the consumer's fetch waits
+        # on the broker (fetch_max_wait_ms, 500 ms) and the offsets request queues
+        # behind it on the same connection, half a second of every start.
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
             self._apply_all(await consumer.getmany(timeout_ms=self._kafka.poll_timeout_ms))
 
