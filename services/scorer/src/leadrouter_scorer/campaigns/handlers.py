@@ -62,8 +62,8 @@ class CampaignFollower:
         numbers = await partitions_of(self._kafka.bootstrap_servers, self._topic)
         partitions = [TopicPartition(self._topic, n) for n in numbers]
         # The end offsets before assigning: once assigned, the consumer's fetch waits
-        # on the broker (fetch_max_wait_ms, 500 ms) and the offsets request queues
-        # behind it on the same connection, half a second of every start.
+        # on the broker (fetch_max_wait_ms: 2 s for the scorer) and the offsets
+        # request queues behind it on the same connection, that long at every start.
         ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
